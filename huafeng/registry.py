@@ -1,0 +1,63 @@
+"""One generic, typed registry for models, losses, styles, filters and metrics.
+
+Modelled on timm's ``_registry.py``: ``register(name)`` as a decorator, ``build(name, **kw)`` as
+the single front door, ``names()`` for listings. An unknown name raises an error that lists the
+valid ones, because a typo in a style name is the most common user mistake.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+from huafeng.errors import UnknownNameError
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Maps names to factories (classes or functions) that build a ``T``."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._items: dict[str, Callable[..., T]] = {}
+
+    def register(self, name: str | None = None) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        def deco(factory: Callable[..., T]) -> Callable[..., T]:
+            self.add(name or getattr(factory, "__name__", str(factory)), factory)
+            return factory
+
+        return deco
+
+    def add(self, name: str, factory: Callable[..., T]) -> None:
+        if name in self._items and self._items[name] is not factory:
+            warnings.warn(f"{self.kind} {name!r} registered twice; the later one wins", stacklevel=3)
+        self._items[name] = factory
+
+    def get(self, name: str) -> Callable[..., T]:
+        try:
+            return self._items[name]
+        except KeyError:
+            raise UnknownNameError(self.unknown_message(name)) from None
+
+    def build(self, name: str, **kwargs: object) -> T:
+        return self.get(name)(**kwargs)
+
+    def unknown_message(self, name: str) -> str:
+        close = difflib.get_close_matches(name, list(self._items), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        return f"unknown {self.kind} {name!r}.{hint} Valid: {', '.join(sorted(self._items)) or '(none)'}"
+
+    def names(self) -> list[str]:
+        return sorted(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self._items)
