@@ -30,11 +30,11 @@ from PIL import ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
 from huafeng.errors import ImageTooLargeError, InputError, OutputExistsError
 
 try:  # HEIC/HEIF (and AVIF on older Pillow) when the wheel is installed
-    import pillow_heif
+    from pillow_heif import register_heif_opener
 
-    pillow_heif.register_heif_opener()
+    register_heif_opener()
 except Exception:  # pragma: no cover - optional
-    pillow_heif = None
+    pass
 
 #: Default cap on decoded pixels. 16 MP photos and 50 MP camera files pass; a 60000×60000 header
 #: (3.6 GP, 10 GiB of RGB) does not. Override per call or with ``HUAFENG_MAX_PIXELS``.
@@ -43,11 +43,29 @@ DEFAULT_MAX_PIXELS = int(os.environ.get("HUAFENG_MAX_PIXELS", 100_000_000))
 DEFAULT_MAX_FRAMES = int(os.environ.get("HUAFENG_MAX_FRAMES", 1000))
 
 READ_EXTENSIONS = (
-    ".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif", ".avif",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".webp",
+    ".bmp",
+    ".gif",
+    ".tif",
+    ".tiff",
+    ".heic",
+    ".heif",
+    ".avif",
 )
 _WRITE_FORMATS = {
-    ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP", ".bmp": "BMP",
-    ".tif": "TIFF", ".tiff": "TIFF", ".gif": "GIF", ".avif": "AVIF", ".heic": "HEIF",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".png": "PNG",
+    ".webp": "WEBP",
+    ".bmp": "BMP",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".gif": "GIF",
+    ".avif": "AVIF",
+    ".heic": "HEIF",
 }
 _ALPHA_FORMATS = {"PNG", "WEBP", "TIFF", "AVIF", "HEIF", "GIF"}
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
@@ -75,12 +93,13 @@ class Image:
 
     def with_rgb(self, rgb: np.ndarray) -> Image:
         """Same metadata and alpha, new pixels (same size: alpha is re-used as is)."""
+        alpha: np.ndarray | None = self.alpha
         if rgb.shape[:2] != self.rgb.shape[:2] and self.alpha is not None:
             alpha = np.asarray(
-                PILImage.fromarray(self.alpha).resize((rgb.shape[1], rgb.shape[0]), PILImage.BILINEAR)
+                PILImage.fromarray(self.alpha).resize(
+                    (rgb.shape[1], rgb.shape[0]), PILImage.Resampling.BILINEAR
+                )
             )
-        else:
-            alpha = self.alpha
         return replace(self, rgb=np.ascontiguousarray(rgb, dtype=np.uint8), alpha=alpha)
 
 
@@ -177,11 +196,11 @@ def _to_rgb_alpha(im: PILImage.Image) -> tuple[np.ndarray, np.ndarray | None, by
     if icc and mode in ("RGB", "CMYK", "L"):
         try:
             src_prof = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            if mode == "L":  # grey profiles: convert via RGB so the tone curve is honoured
-                im = ImageCms.profileToProfile(im, src_prof, _SRGB, outputMode="RGB")
-            else:
-                im = ImageCms.profileToProfile(im, src_prof, _SRGB, outputMode="RGB")
-            icc = _SRGB_BYTES
+            # grey profiles go to RGB too, so the grey tone curve is honoured
+            converted = ImageCms.profileToProfile(im, src_prof, _SRGB, outputMode="RGB")
+            if converted is not None:
+                im = converted
+                icc = _SRGB_BYTES
         except (ImageCms.PyCMSError, OSError, ValueError):
             icc = None  # broken profile: fall back to treating the pixels as sRGB
     if im.mode != "RGB":
@@ -248,8 +267,7 @@ def read_frames(
                 dur = frame.info.get("duration", im.info.get("duration"))
                 rgb, alpha, icc = _to_rgb_alpha(frame.copy())
                 frames.append(
-                    Image(rgb=rgb, alpha=alpha, icc=icc, format=fmt,
-                          duration_ms=int(dur) if dur else None)
+                    Image(rgb=rgb, alpha=alpha, icc=icc, format=fmt, duration_ms=int(dur) if dur else None)
                 )
     except InputError:
         raise
@@ -263,8 +281,9 @@ def read_frames(
 # --------------------------------------------------------------------------------------- writing
 
 
-def check_writable(path: str | os.PathLike[str], *, overwrite: bool = False,
-                   protect: Iterable[str | os.PathLike[str]] = ()) -> Path:
+def check_writable(
+    path: str | os.PathLike[str], *, overwrite: bool = False, protect: Iterable[str | os.PathLike[str]] = ()
+) -> Path:
     """Raise a clear error if writing ``path`` would clobber something it must not."""
     p = Path(path)
     for q in protect:
@@ -364,8 +383,9 @@ def write_image(
     return p
 
 
-def encode_animation(frames: Sequence[Image], fmt: str = "GIF", *, duration_ms: int = 100,
-                     loop: int = 0) -> bytes:
+def encode_animation(
+    frames: Sequence[Image], fmt: str = "GIF", *, duration_ms: int = 100, loop: int = 0
+) -> bytes:
     """Encode frames as an animated GIF or WebP (stickers, story snippets)."""
     if not frames:
         raise InputError("no frames to write")
@@ -383,8 +403,14 @@ def encode_animation(frames: Sequence[Image], fmt: str = "GIF", *, duration_ms: 
     return buf.getvalue()
 
 
-def write_animation(path: str | os.PathLike[str], frames: Sequence[Image], *, overwrite: bool = False,
-                    duration_ms: int = 100, protect: Iterable[str | os.PathLike[str]] = ()) -> Path:
+def write_animation(
+    path: str | os.PathLike[str],
+    frames: Sequence[Image],
+    *,
+    overwrite: bool = False,
+    duration_ms: int = 100,
+    protect: Iterable[str | os.PathLike[str]] = (),
+) -> Path:
     p = check_writable(path, overwrite=overwrite, protect=protect)
     fmt = format_for_path(p)
     if fmt not in ("GIF", "WEBP", "PNG"):

@@ -26,7 +26,7 @@ class Registry(Generic[T]):
 
     def register(self, name: str | None = None) -> Callable[[Callable[..., T]], Callable[..., T]]:
         def deco(factory: Callable[..., T]) -> Callable[..., T]:
-            self.add(name or getattr(factory, "__name__", str(factory)), factory)
+            self.add(name or str(getattr(factory, "__name__", factory)), factory)
             return factory
 
         return deco

@@ -18,7 +18,9 @@ from tests.conftest import sha256
 
 def _gradient(w: int = 48, h: int = 32) -> np.ndarray:
     y, x = np.mgrid[0:h, 0:w]
-    return np.stack([x * 255 // (w - 1), y * 255 // (h - 1), (x + y) * 255 // (w + h - 2)], -1).astype(np.uint8)
+    return np.stack([x * 255 // (w - 1), y * 255 // (h - 1), (x + y) * 255 // (w + h - 2)], -1).astype(
+        np.uint8
+    )
 
 
 def _save(pil: PILImage.Image, path: Path, **kw: object) -> Path:
@@ -121,7 +123,15 @@ def _linear_srgb_icc() -> bytes:
         return b"XYZ " + b"\0" * 4 + s15(x) + s15(y) + s15(z)
 
     desc_text = b"linear sRGB\0"
-    desc = b"desc" + b"\0" * 4 + struct.pack(">I", len(desc_text)) + desc_text + b"\0" * 8 + b"\0" * 3 + b"\0" * 67
+    desc = (
+        b"desc"
+        + b"\0" * 4
+        + struct.pack(">I", len(desc_text))
+        + desc_text
+        + b"\0" * 8
+        + b"\0" * 3
+        + b"\0" * 67
+    )
     curv = b"curv" + b"\0" * 4 + struct.pack(">I", 1) + struct.pack(">H", 256) + b"\0\0"
     tags = [
         (b"desc", desc),
@@ -141,8 +151,19 @@ def _linear_srgb_icc() -> bytes:
         body += data
     size = offset + len(body)
     header = (
-        struct.pack(">I", size) + b"lcms" + bytes([2, 0x10, 0, 0]) + b"mntrRGB XYZ " + b"\0" * 12 + b"acsp"
-        + b"\0" * 24 + struct.pack(">I", 0) + s15(0.9642) + s15(1.0) + s15(0.8249) + b"\0" * 4 + b"\0" * 44
+        struct.pack(">I", size)
+        + b"lcms"
+        + bytes([2, 0x10, 0, 0])
+        + b"mntrRGB XYZ "
+        + b"\0" * 12
+        + b"acsp"
+        + b"\0" * 24
+        + struct.pack(">I", 0)
+        + s15(0.9642)
+        + s15(1.0)
+        + s15(0.8249)
+        + b"\0" * 4
+        + b"\0" * 44
     )
     assert len(header) == 128
     return header + struct.pack(">I", len(tags)) + table + body
@@ -177,7 +198,12 @@ def test_huge_header_refused(tmp_path: Path) -> None:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     ihdr = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
-    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b"")
+    data = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 100))
+        + chunk(b"IEND", b"")
+    )
     path = tmp_path / "bomb.png"
     path.write_bytes(data)
     with pytest.raises(ImageTooLargeError, match="60000x60000"):
@@ -280,7 +306,7 @@ def test_read_only_folder_clear_error(tmp_path: Path) -> None:
 
 
 def test_unknown_output_extension(tmp_path: Path, sample_photo: Path) -> None:
-    with pytest.raises(InputError, match="unknown output type '.xyz'"):
+    with pytest.raises(InputError, match=r"unknown output type '\.xyz'"):
         imageio.write_image(tmp_path / "o.xyz", imageio.read_image(sample_photo))
 
 

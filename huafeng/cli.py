@@ -1,0 +1,388 @@
+"""The ``huafeng`` command line: parse arguments, build an options object, call one library function.
+
+Conventions held by every command (and checked by tests/test_cli.py):
+- listing commands take ``--json``; commands that write take ``-o/--output`` and refuse to overwrite
+  without ``--overwrite``; a style is a registry name or a path to an ``.onnx`` file;
+- a mistake the user can fix prints one line on stderr and exits 2; an internal fault exits 1;
+  a traceback appears only with ``--debug``;
+- heavy imports (onnxruntime, torch) happen inside the command that needs them, so ``--help`` is
+  instant and the inference commands never import torch.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from huafeng import __version__
+from huafeng.errors import HuafengError, InputError
+
+app = typer.Typer(
+    name="huafeng",
+    help="画风 huafeng — GAN style transfer: stylize photos fast on the CPU, train your own styles.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+_state: dict[str, bool] = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"huafeng {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+# ------------------------------------------------------------------------------------ stylize
+
+
+@dataclass
+class _Result:
+    input: str
+    output: str | None
+    ok: bool
+    seconds: float
+    error: str | None = None
+
+
+def _plan_outputs(
+    inputs: list[Path], output: Path | None, style: str, fmt: str | None
+) -> tuple[list[Path], bool]:
+    """Decide where each result goes. Many inputs (or an existing folder) → a folder."""
+    tag = Path(style).stem if style.endswith(".onnx") else style
+    as_folder = len(inputs) > 1 or output is None or output.is_dir() or str(output).endswith(("/", "\\"))
+    if not as_folder:
+        assert output is not None
+        return [output], False
+    folder = output if output is not None else Path("stylized")
+    outs: list[Path] = []
+    seen: set[Path] = set()
+    for p in inputs:
+        ext = (
+            f".{fmt.lstrip('.')}" if fmt else (p.suffix.lower() if p.suffix.lower() in _WRITABLE else ".png")
+        )
+        cand = folder / f"{p.stem}{ext}" if output is not None else folder / f"{p.stem}_{tag}{ext}"
+        i = 2
+        while cand in seen:  # a.jpg and a.jpeg in one batch must not collide
+            cand = cand.with_name(f"{p.stem}_{i}{ext}")
+            i += 1
+        seen.add(cand)
+        outs.append(cand)
+    return outs, True
+
+
+_WRITABLE = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
+
+
+@app.command()
+def stylize(
+    inputs: Annotated[list[str], typer.Argument(help="Image files, folders or globs.", show_default=False)],
+    style: Annotated[
+        str, typer.Option("-s", "--style", help="Style name (see `huafeng styles`) or .onnx path.")
+    ] = ("default"),
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Output file, or folder for many inputs [default: ./stylized/]."),
+    ] = None,
+    strength: Annotated[float, typer.Option(min=0.0, max=1.0, help="0 = original, 1 = full style.")] = 1.0,
+    preserve_color: Annotated[
+        bool, typer.Option("--preserve-color", help="Keep the photo's colours; transfer only texture/tone.")
+    ] = False,
+    mask: Annotated[
+        Path | None, typer.Option(help="Greyscale mask image: white = stylize, black = keep original.")
+    ] = None,
+    invert_mask: Annotated[
+        bool, typer.Option("--invert-mask", help="Stylize where the mask is black.")
+    ] = False,
+    mask_feather: Annotated[float, typer.Option(help="Feather the mask edge by this many pixels.")] = 8.0,
+    filters: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-f", "--filter", help="Filter to apply after the style; repeat to chain (see `filters`)."
+        ),
+    ] = None,
+    max_size: Annotated[
+        int | None, typer.Option(min=16, help="Cap the result's longest side (pixels).")
+    ] = None,
+    tile: Annotated[
+        int | None, typer.Option(min=0, help="Tile size for large images (0 = never tile; default: auto).")
+    ] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="CPU threads for ONNX Runtime.")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Output type for folders: jpg, png, webp (default: keep).")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+) -> None:
+    """Stylize photos with a trained style or a classic filter look."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from huafeng import imageio
+    from huafeng.infer import StylizeOptions, Stylizer, resolve_style
+
+    paths = imageio.list_images(inputs)
+    if not paths:
+        raise InputError("no input images found")
+    info = resolve_style(style)
+    opts = StylizeOptions(
+        strength=strength,
+        preserve_color=preserve_color,
+        mask=mask,
+        invert_mask=invert_mask,
+        mask_feather=mask_feather,
+        filters=tuple(filters or ()),
+        max_size=max_size,
+        tile=tile,
+        threads=threads,
+    )
+    if mask is not None and not mask.exists():
+        raise InputError(f"{mask}: mask file not found")
+    stylizer = Stylizer(info, threads=threads)
+    outs, to_folder = _plan_outputs(paths, output, info.name, fmt)
+    if not to_folder and outs[0].exists() and not overwrite:
+        raise InputError(f"{outs[0]}: already exists (pass --overwrite to replace it)")
+
+    results: list[_Result] = []
+    show = not as_json and len(paths) > 1
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not show,
+        transient=False,
+    ) as progress:
+        task = progress.add_task(f"stylizing with {info.name}", total=len(paths))
+        for src, dst in zip(paths, outs, strict=True):
+            t0 = time.perf_counter()
+            try:
+                img = imageio.read_image(src)
+                res = stylizer.stylize(img, opts)
+                imageio.write_image(dst, res, overwrite=overwrite, protect=paths)
+                results.append(_Result(str(src), str(dst), True, time.perf_counter() - t0))
+            except HuafengError as e:
+                if len(paths) == 1:
+                    raise
+                results.append(_Result(str(src), None, False, time.perf_counter() - t0, str(e)))
+            progress.advance(task)
+
+    failed = [r for r in results if not r.ok]
+    if as_json:
+        _print_json([asdict(r) for r in results])
+    else:
+        for r in results:
+            if r.ok:
+                out.print(f"{r.output}  [dim]({r.seconds:.2f} s)[/dim]")
+        for r in failed:
+            err.print(f"[red]failed[/red] {r.input}: {r.error}")
+        if len(results) > 1:
+            err.print(f"{len(results) - len(failed)} of {len(results)} done")
+    if failed:
+        raise typer.Exit(2)
+
+
+# ------------------------------------------------------------------------------------ listings
+
+
+@app.command()
+def styles(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+    """List the available styles: shipped models, your own, plugins and filter looks."""
+    from rich.table import Table
+
+    from huafeng.infer import list_styles
+
+    items = list_styles()
+    if as_json:
+        _print_json([_style_dict(s) for s in items])
+        return
+    table = Table(title="huafeng styles", show_lines=False)
+    for col in ("name", "tradition", "kind", "source", "description"):
+        table.add_column(col, overflow="fold")
+    for s in items:
+        table.add_row(s.name, s.tradition, s.kind, s.source, s.description)
+    out.print(table)
+
+
+def _style_dict(s: Any) -> dict[str, Any]:
+    d = asdict(s)
+    d["path"] = str(d.get("path")) if d.get("path") else None
+    return d
+
+
+@app.command()
+def filters(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+    """List the classic filters that can follow a style (``--filter``)."""
+    from rich.table import Table
+
+    from huafeng.infer.filters import list_filters
+
+    items = list_filters()
+    if as_json:
+        _print_json([{"name": n, "description": d} for n, d in items])
+        return
+    table = Table(title="huafeng filters")
+    table.add_column("name")
+    table.add_column("description")
+    for n, d in items:
+        table.add_row(n, d)
+    out.print(table)
+
+
+# ------------------------------------------------------------------------------------ training
+
+
+@app.command()
+def train(
+    config: Annotated[Path, typer.Argument(help="A recipe YAML, e.g. configs/style_impressionism.yaml.")],
+    data: Annotated[
+        Path | None, typer.Option(help="Data root replacing ../shared/data in the recipe.")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", "--out", help="Run folder.")] = None,
+    steps: Annotated[int | None, typer.Option(min=1, help="Override the number of steps.")] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue from the run folder's last checkpoint.")
+    ] = False,
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a config field: --set train.lr_g=2e-4.")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Start afresh in a non-empty run folder.")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Train a style-transfer GAN from a recipe (needs the [train] extra: torch)."""
+    _need_torch()
+    from huafeng.config import apply_data_root, load_config
+    from huafeng.train.loop import train as run_training
+
+    if not config.exists():
+        raise InputError(f"{config}: config file not found")
+    sets = list(overrides or [])
+    if steps is not None:
+        sets.append(f"train.steps={steps}")
+    cfg = load_config(config, sets)
+    if data is not None:
+        cfg = apply_data_root(cfg, data)
+    run_dir = output or Path("runs") / cfg.name
+    if run_dir.exists() and any(run_dir.iterdir()) and not (resume or overwrite):
+        raise InputError(f"{run_dir}: run folder is not empty (use --resume to continue, or --overwrite)")
+    result = run_training(cfg, run_dir, resume=resume, progress=progress)
+    out.print(f"checkpoint: {result.checkpoint}")
+    out.print(f"export with: huafeng export {result.checkpoint} -o {cfg.name}.onnx")
+
+
+@app.command()
+def export(
+    checkpoint: Annotated[Path, typer.Argument(help="A .safetensors checkpoint or a run folder.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The .onnx file to write.")],
+    name: Annotated[str | None, typer.Option(help="Style name in the registry (default: the run's).")] = None,
+    tradition: Annotated[str | None, typer.Option(help="Tradition shown in the gallery.")] = None,
+    quantize: Annotated[
+        str | None, typer.Option(help="Also quantise: fp16 or int8 (static, calibrated on samples).")
+    ] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="Export the raw generator instead of its EMA.")] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing file.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the export report as JSON.")] = False,
+) -> None:
+    """Export a trained generator to ONNX for the torch-free engine (parity checked)."""
+    _need_torch()
+    from huafeng import imageio
+    from huafeng.train.checkpoint import export_checkpoint
+
+    if output.suffix.lower() != ".onnx":
+        raise InputError(f"{output}: the output must end in .onnx")
+    if quantize not in (None, "fp16", "int8"):
+        raise InputError(f"--quantize must be fp16 or int8, not {quantize!r}")
+    imageio.check_writable(output, overwrite=overwrite)
+    report = export_checkpoint(
+        checkpoint,
+        output,
+        name=name,
+        tradition=tradition,
+        quantize=quantize,
+        ema=not raw,
+        overwrite=overwrite,
+    )
+    if as_json:
+        _print_json(asdict(report))
+    else:
+        out.print(
+            f"{report.path}  max |onnx - torch| = {report.max_abs_diff:.2e}, {report.bytes / 1e6:.2f} MB"
+        )
+
+
+def _need_torch() -> None:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise InputError(
+            "training needs PyTorch: pip install 'huafeng[train]' (and the CPU or CUDA torch wheel)"
+        ) from None
+
+
+# ------------------------------------------------------------------------------------ entry point
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI with the error policy: one line + exit 2 for user errors, 1 for faults."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        rv = app(args=args, prog_name="huafeng", standalone_mode=False)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except typer.TyperException as e:  # usage errors (Typer's vendored click exceptions)
+        show = getattr(e, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"error: {e}")
+        sys.exit(2)
+    except HuafengError as e:
+        if debug:
+            raise
+        err.print(f"[red]error:[/red] {e}", soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as e:
+        if debug:
+            raise
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        err.print(f"[red]internal error:[/red] {type(e).__name__}: {first} (run with --debug for details)")
+        sys.exit(1)
+    # without standalone mode a command's typer.Exit(n) comes back as the return value
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

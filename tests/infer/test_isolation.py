@@ -1,0 +1,69 @@
+"""Process-level guarantees, checked in fresh interpreters: no torch, lazy ORT, bounded tile memory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import Models
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _run(code: str, *args: str, styles_dir: Path) -> dict[str, object]:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HUAFENG_THREADS": "1"}
+    env["HUAFENG_STYLES_DIR"] = str(styles_dir)  # never the developer's real style folder
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120, cwd=REPO, env=env
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+NO_TORCH = """
+import json, sys
+import numpy as np
+import huafeng.infer as hi
+lazy = "onnxruntime" not in sys.modules
+from huafeng.imageio import Image
+img = Image(rgb=np.random.default_rng(0).integers(0, 256, (40, 56, 3), dtype=np.uint8))
+a = hi.stylize_image(img, "watercolor")
+b = hi.stylize_image(img, sys.argv[1], hi.StylizeOptions(strength=0.5, preserve_color=True))
+names = [s.name for s in hi.list_styles()]
+print(json.dumps({"torch": "torch" in sys.modules, "lazy_ort": lazy, "ok": a.size == b.size == img.size,
+                  "n": len(names)}))
+"""
+
+
+def test_inference_never_imports_torch(models: Models, isolated_styles: dict[str, Path]) -> None:
+    got = _run(NO_TORCH, str(models.conv), styles_dir=isolated_styles["user"])
+    assert got == {"torch": False, "lazy_ort": True, "ok": True, "n": got["n"]}
+
+
+BOUNDED = """
+import json, resource, sys, tracemalloc
+import numpy as np
+from huafeng.infer import Stylizer, StylizeOptions
+s = Stylizer(sys.argv[1])
+h, w = 3264, 4928  # a 16 MP camera frame
+rgb = np.random.default_rng(0).integers(0, 256, (h, w, 3), dtype=np.uint8)
+s.stylize_array(rgb[:64, :64])  # warm up ORT so its one-off allocations are not counted
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+tracemalloc.start()
+out = s.stylize_array(rgb, StylizeOptions())  # auto mode: tiles of 1024
+peak = tracemalloc.get_traced_memory()[1]
+grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({"shape": list(out.shape), "peak": peak, "rss_kib": grew, "pixels": h * w}))
+"""
+
+
+def test_tiled_16mp_memory_is_bounded(models: Models, isolated_styles: dict[str, Path]) -> None:
+    got = _run(BOUNDED, str(models.conv), styles_dir=isolated_styles["user"])
+    pixels = int(got["pixels"])  # type: ignore[call-overload]
+    assert got["shape"] == [3264, 4928, 3]
+    # Arrays: the float32 accumulator (12 B/px) and the uint8 result (3 B/px), plus one tile.
+    assert int(got["peak"]) < pixels * 15 * 1.1  # type: ignore[call-overload]
+    # The whole process, ORT included, grows by well under what a whole-image run needs (~1.8 GiB).
+    assert int(got["rss_kib"]) * 1024 < 800 * 2**20  # type: ignore[call-overload]

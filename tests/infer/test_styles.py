@@ -1,0 +1,156 @@
+"""Style discovery (builtin, user folder, plugins, filter looks), the default, and name/path resolution."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from huafeng.errors import InputError, UnknownNameError
+from huafeng.infer import styles
+from huafeng.infer.styles import StyleInfo, list_styles, resolve_style
+
+from .conftest import Models, conv_model
+
+LOOKS = {"oil_painting", "watercolor", "pencil_sketch", "cartoon", "bw", "retro"}
+
+
+def _plugins(monkeypatch: pytest.MonkeyPatch, **loaders: Any) -> None:
+    eps = [SimpleNamespace(name=n, load=lambda fn=fn: fn) for n, fn in loaders.items()]
+    seen: list[dict[str, Any]] = []
+
+    def entry_points(**kw: Any) -> list[SimpleNamespace]:
+        seen.append(kw)
+        return eps if kw.get("group") == "huafeng.styles" else []
+
+    monkeypatch.setattr(styles.importlib.metadata, "entry_points", entry_points)
+
+
+def test_filter_looks_are_listed_with_oil_as_default() -> None:
+    listed = list_styles()
+    assert {s.name for s in listed} >= LOOKS
+    assert all(s.kind == "filter" and s.tradition == "classic filter" for s in listed)
+    assert [s.name for s in listed] == sorted(s.name for s in listed)
+    assert [s.name for s in listed if s.is_default] == ["oil_painting"]
+    assert resolve_style("default").name == "oil_painting"
+
+
+def test_user_folder_model_metadata_is_listed(models: Models, isolated_styles: dict[str, Path]) -> None:
+    shutil.copy(models.conv, isolated_styles["user"] / "whatever_file_name.onnx")
+    shutil.copy(models.multi, isolated_styles["user"] / "multi.onnx")
+    by_name = {s.name: s for s in list_styles()}
+    conv = by_name["tiny_conv"]  # the metadata name wins over the file name
+    assert (conv.kind, conv.source, conv.tradition, conv.license) == (
+        "onnx",
+        "user",
+        "test pattern",
+        "CC0-1.0",
+    )
+    assert conv.description == "tiny tiny_conv model for tests" and conv.card["data"] == "synthetic"
+    assert conv.path == isolated_styles["user"] / "whatever_file_name.onnx"
+    assert by_name["tiny_multi"].style_names == ("photo", "negative")
+    assert resolve_style("tiny_conv") == conv
+    assert resolve_style("default").name == "oil_painting"  # user models never become the default
+
+
+def test_builtin_default_flag_then_most_trained(isolated_styles: dict[str, Path]) -> None:
+    builtin = isolated_styles["builtin"]
+    conv_model(builtin / "a.onnx", name="alpha", steps="100")
+    conv_model(builtin / "b.onnx", name="beta", steps="5000")
+    assert resolve_style("default").name == "beta"  # no flag: the most-trained shipped model
+    conv_model(builtin / "c.onnx", name="gamma", default="1")
+    assert resolve_style("default").name == "gamma"
+    assert sum(s.is_default for s in list_styles()) == 1
+    assert resolve_style("alpha").source == "builtin"
+
+
+def test_user_style_overrides_builtin_of_same_name(isolated_styles: dict[str, Path]) -> None:
+    conv_model(isolated_styles["builtin"] / "x.onnx", name="ink")
+    conv_model(isolated_styles["user"] / "x.onnx", name="ink")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an intended override is not warned about
+        assert resolve_style("ink").source == "user"
+
+
+def test_broken_file_in_folder_is_skipped_with_warning(
+    models: Models, isolated_styles: dict[str, Path]
+) -> None:
+    (isolated_styles["user"] / "broken.onnx").write_bytes(b"\x08\x01garbage")
+    shutil.copy(models.conv, isolated_styles["user"] / "good.onnx")
+    with pytest.warns(UserWarning, match="skipping style file .*broken.onnx"):
+        names = {s.name for s in list_styles()}
+    assert "tiny_conv" in names and names >= LOOKS
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        list_styles()  # warned once per file version, not on every listing
+
+
+def test_entry_point_plugins(models: Models, monkeypatch: pytest.MonkeyPatch) -> None:
+    look = StyleInfo(
+        "warm_bw", "classic filter", "sepia then bw", "MIT", "filter", "builtin", filters=("sepia", "bw")
+    )
+    _plugins(
+        monkeypatch,
+        paths=lambda: [str(models.multiple8)],
+        objects=lambda: [look],
+        broken=lambda: 1 / 0,
+    )
+    with pytest.warns(UserWarning, match="style plugin 'broken' failed"):
+        by_name = {s.name: s for s in list_styles()}
+    assert by_name["tiny_blocks"].source == "plugin" and by_name["tiny_blocks"].multiple == 8
+    assert by_name["warm_bw"].source == "plugin" and by_name["warm_bw"].filters == ("sepia", "bw")
+
+
+def test_unknown_name_lists_valid_names_and_suggests() -> None:
+    with pytest.raises(UnknownNameError) as e:
+        resolve_style("oil_paintng")
+    msg = str(e.value)
+    assert "Did you mean 'oil_painting'?" in msg
+    assert all(n in msg for n in LOOKS | {"default"})
+    assert "\n" not in msg
+
+
+def test_names_match_loosely() -> None:
+    assert resolve_style("Oil-Painting").name == "oil_painting"
+    assert resolve_style("  cartoon ").name == "cartoon"
+
+
+@pytest.mark.parametrize(
+    "bad", ["../etc/passwd", "..", "styles/../../x", "a\\b", ".hidden", "/etc/passwd", ""]
+)
+def test_path_like_names_are_refused(bad: str) -> None:
+    with pytest.raises(InputError):
+        resolve_style(bad)
+
+
+def test_onnx_path_is_loaded_with_checks(
+    models: Models, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    style = resolve_style(str(models.conv))
+    assert (style.source, style.kind, style.name) == ("file", "onnx", "tiny_conv")
+    with pytest.raises(InputError, match="no such model file"):
+        resolve_style(str(tmp_path / "nope.onnx"))
+    fake = tmp_path / "photo.onnx"
+    fake.write_bytes(b"\xff\xd8\xff\xe0 a JPEG renamed")
+    with pytest.raises(InputError, match="not a loadable ONNX model"):
+        resolve_style(str(fake))
+    with pytest.raises(InputError, match="expected one image input"):
+        resolve_style(str(models.two_inputs))
+    with pytest.raises(InputError, match="exceeds the model size limit of 1000 bytes"):
+        styles.load_style_file(models.conv, max_bytes=1000)
+
+
+def test_invalid_filter_look_is_rejected() -> None:
+    with pytest.raises(UnknownNameError, match="unknown filter 'sparkle'"):
+        StyleInfo("x", "t", "d", "MIT", "filter", "plugin", filters=("sparkle",))
+
+
+def test_services_can_forbid_paths(models: Models) -> None:
+    with pytest.raises(UnknownNameError):
+        resolve_style(str(models.conv.name), allow_paths=False)
+    with pytest.raises(InputError):
+        resolve_style(str(models.conv), allow_paths=False)

@@ -1,0 +1,166 @@
+"""The CLI contract: every --help works, exit codes, one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from huafeng import imageio
+from huafeng.cli import app, main
+from tests.conftest import sha256
+
+COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands if c.callback)
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    cap = capsys.readouterr()
+    code = exc.value.code
+    return (code if isinstance(code, int) else 1), cap.out, cap.err
+
+
+def test_commands_listed() -> None:
+    assert {"stylize", "styles", "filters", "train", "export"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_every_command_has_help(cmd: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run([cmd, "--help"], capsys)
+    assert code == 0 and "Usage" in out
+
+
+def test_root_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--help"], capsys)
+    assert code == 0 and "stylize" in out
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and out.startswith("huafeng ")
+
+
+def test_usage_error_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["stylize"], capsys)
+    assert code == 2 and "Missing argument" in err
+    code, _, err = run(["stylize", "x.jpg", "--strength", "3"], capsys)
+    assert code == 2 and "strength" in err
+
+
+def test_stylize_single_file(tmp_path: Path, sample_photo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = sha256(sample_photo)
+    dst = tmp_path / "out.jpg"
+    code, _out, err = run(["stylize", str(sample_photo), "-s", "bw", "-o", str(dst)], capsys)
+    assert code == 0, err
+    img = imageio.read_image(dst)
+    assert img.size == imageio.read_image(sample_photo).size
+    assert np.abs(img.rgb[..., 0].astype(int) - img.rgb[..., 2].astype(int)).mean() < 3  # black and white
+    assert sha256(sample_photo) == before
+    # refuses to overwrite, with one readable line and exit 2
+    code, _, err = run(["stylize", str(sample_photo), "-s", "bw", "-o", str(dst)], capsys)
+    assert code == 2 and "already exists" in err and "--overwrite" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    code, _, _ = run(["stylize", str(sample_photo), "-s", "bw", "-o", str(dst), "--overwrite"], capsys)
+    assert code == 0
+
+
+def test_unknown_style_lists_valid_names(
+    sample_photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        ["stylize", str(sample_photo), "-s", "oil_paintin", "-o", str(tmp_path / "o.jpg")], capsys
+    )
+    assert code == 2 and "unknown style 'oil_paintin'" in err and "oil_painting" in err
+    assert not (tmp_path / "o.jpg").exists()
+
+
+def test_missing_input_and_bad_mask(
+    tmp_path: Path, sample_photo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        ["stylize", str(tmp_path / "nope.jpg"), "-s", "bw", "-o", str(tmp_path / "o.jpg")], capsys
+    )
+    assert code == 2 and "no such file" in err
+    code, _, err = run(
+        [
+            "stylize",
+            str(sample_photo),
+            "-s",
+            "bw",
+            "--mask",
+            str(tmp_path / "m.png"),
+            "-o",
+            str(tmp_path / "o.jpg"),
+        ],
+        capsys,
+    )
+    assert code == 2 and "mask" in err
+
+
+def test_batch_goes_past_bad_files(
+    tmp_path: Path, sample_photo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jpg").write_bytes(sample_photo.read_bytes())
+    (src / "b.png").write_bytes(b"")  # 0 bytes
+    (src / "c.jpg").write_bytes(sample_photo.read_bytes()[:500])  # truncated
+    imageio.write_image(src / "d.png", imageio.Image(rgb=np.zeros((8, 1000, 3), np.uint8)))
+    dst = tmp_path / "out"
+    code, out, _ = run(["stylize", str(src), "-s", "sepia", "-o", str(dst), "--json"], capsys)
+    assert code == 2  # some failed
+    results = {Path(r["input"]).name: r for r in json.loads(out)}
+    assert results["a.jpg"]["ok"] and results["d.png"]["ok"]
+    assert not results["b.png"]["ok"] and "empty file" in results["b.png"]["error"]
+    assert not results["c.jpg"]["ok"]
+    assert sorted(p.name for p in dst.iterdir()) == ["a.jpg", "d.png"]
+
+
+def test_listings_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["styles", "--json"], capsys)
+    assert code == 0
+    names = {s["name"] for s in json.loads(out)}
+    assert {"oil_painting", "bw", "retro"} <= names
+    code, out, _ = run(["filters", "--json"], capsys)
+    assert code == 0 and {"bw", "grain", "oil_painting"} <= {f["name"] for f in json.loads(out)}
+    code, out, _ = run(["styles"], capsys)
+    assert code == 0 and "oil_painting" in out
+
+
+def test_filter_chain_after_style(
+    tmp_path: Path, sample_photo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        [
+            "stylize",
+            str(sample_photo),
+            "-s",
+            "cartoon",
+            "-f",
+            "grain",
+            "-f",
+            "vignette",
+            "-o",
+            str(tmp_path / "x.png"),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    code, _, err = run(
+        ["stylize", str(sample_photo), "-s", "bw", "-f", "nope", "-o", str(tmp_path / "y.png")], capsys
+    )
+    assert code == 2 and "nope" in err
+
+
+def test_entry_points_work() -> None:
+    """``python -m huafeng`` and the console script are the same program."""
+    r = subprocess.run(
+        [sys.executable, "-m", "huafeng", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0 and r.stdout.startswith("huafeng ")
+    exe = Path(sys.executable).with_name("huafeng")
+    if exe.exists():
+        r = subprocess.run([str(exe), "filters", "--json"], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and json.loads(r.stdout)
