@@ -164,3 +164,20 @@ def test_entry_points_work() -> None:
     if exe.exists():
         r = subprocess.run([str(exe), "filters", "--json"], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and json.loads(r.stdout)
+
+
+def test_large_photo_with_onnx_path(
+    tmp_path: Path, sample_photo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The done-when case: a 4000x3000 photo through an .onnx style named by path (tiled automatically)."""
+    from tests.infer.conftest import conv_model
+
+    model = conv_model(tmp_path / "tiny.onnx")
+    big = imageio.read_image(sample_photo)
+    src = tmp_path / "big.jpg"
+    imageio.write_image(src, big.with_rgb(imageio.resize(big.rgb, (4000, 3000))))
+    dst = tmp_path / "big_out.jpg"
+    code, out, err = run(["stylize", str(src), "-s", str(model), "-o", str(dst), "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)[0]["ok"]
+    assert imageio.read_image(dst).size == (4000, 3000)
