@@ -1,0 +1,37 @@
+"""Loss functions: pure ``(pred, target) -> Tensor``; the caller applies the weights.
+
+The only module with state is :class:`MobileNetV2Features`, because it holds a frozen network.
+"""
+
+from __future__ import annotations
+
+from huafeng.losses.adversarial import d_loss, g_loss, r1_penalty
+from huafeng.losses.color import color_loss, color_stats, palette_loss, rgb_to_lab
+from huafeng.losses.perceptual import (
+    CONTENT_TAPS,
+    STYLE_TAPS,
+    MobileNetV2Features,
+    content_loss,
+    gram,
+    style_loss,
+)
+from huafeng.losses.regularizers import cycle_loss, identity_loss, tv_loss
+
+__all__ = [
+    "CONTENT_TAPS",
+    "STYLE_TAPS",
+    "MobileNetV2Features",
+    "color_loss",
+    "color_stats",
+    "content_loss",
+    "cycle_loss",
+    "d_loss",
+    "g_loss",
+    "gram",
+    "identity_loss",
+    "palette_loss",
+    "r1_penalty",
+    "rgb_to_lab",
+    "style_loss",
+    "tv_loss",
+]
