@@ -312,7 +312,7 @@ def export(
     """Export a trained generator to ONNX for the torch-free engine (parity checked)."""
     _need_torch()
     from huafeng import imageio
-    from huafeng.train.checkpoint import export_checkpoint
+    from huafeng.train.export import export_checkpoint
 
     if output.suffix.lower() != ".onnx":
         raise InputError(f"{output}: the output must end in .onnx")

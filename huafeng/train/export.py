@@ -378,3 +378,124 @@ def export_onnx(
         path=Path(path), max_abs_diff=max_diff, bytes=len(data), quantize=quantize,
         quant_max_abs_diff=q_max, quant_mean_abs_diff=q_mean, sizes_checked=tuple(sizes),
     )  # fmt: skip
+
+
+# ------------------------------------------------------------------- checkpoint → shipped style
+
+
+def _manifest_licences(cfg: Any, paths: Sequence[Path]) -> dict[str, int]:
+    """Count the MANIFEST.csv licence of every training image: the card must carry it on."""
+    import csv
+
+    manifest = Path(cfg.data.path(cfg.data.manifest or "MANIFEST.csv"))
+    if not manifest.is_file():
+        return {"unknown (no MANIFEST.csv beside the data)": len(paths)}
+    wanted = {p.resolve() for p in paths}
+    counts: dict[str, int] = {}
+    with manifest.open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if (manifest.parent / row["file"]).resolve() in wanted:
+                lic = row.get("license", "").strip() or "unknown"
+                counts[lic] = counts.get(lic, 0) + 1
+    missing = len(wanted) - sum(counts.values())
+    if missing > 0:
+        counts["not in MANIFEST.csv"] = missing
+    return counts
+
+
+def _data_card(cfg: Any) -> dict[str, Any]:
+    """What the model was trained on: folders, image counts and their licences, style references."""
+    from huafeng.data.folders import find_images
+
+    card: dict[str, Any] = {"root": str(cfg.data.root)}
+    for what, entries, label in (
+        ("content", cfg.data.content, None),
+        ("style", cfg.data.style, cfg.data.manifest_label),
+    ):
+        try:
+            paths = find_images(cfg.data, entries, what=what, label_regex=label)
+        except InputError:  # data moved since training: say so rather than fail the export
+            card[what] = {"entries": list(entries), "images": None}
+            continue
+        card[what] = {
+            "entries": list(entries),
+            "images": len(paths),
+            "licences": _manifest_licences(cfg, paths),
+        }
+    card["style_images"] = [str(cfg.data.path(p)) for p in cfg.data.style_reference]
+    return card
+
+
+def _last_metrics(run_dir: Path) -> dict[str, Any]:
+    path = run_dir / "metrics.jsonl"
+    if not path.is_file():
+        return {}
+    last: dict[str, Any] = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            try:
+                last = json.loads(line)
+            except ValueError:
+                continue
+    return last
+
+
+def export_checkpoint(
+    checkpoint: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    tradition: str | None = None,
+    quantize: str | None = None,
+    ema: bool = True,
+    overwrite: bool = False,
+    calibration_dir: str | os.PathLike[str] | None = None,
+) -> ExportReport:
+    """A training checkpoint (file or run folder) → an ONNX style the engine lists and runs.
+
+    The model card (``huafeng.card``) records the data (with MANIFEST licences), the full config,
+    the step count and the last logged losses, so a shipped style says where it came from.
+    """
+    from huafeng.config import to_dict
+    from huafeng.imageio import check_writable, list_images, read_image
+    from huafeng.train.checkpoint import load_checkpoint, load_generator, resolve
+
+    out = check_writable(output, overwrite=overwrite)
+    ckpt_path = resolve(Path(checkpoint))
+    g, cfg = load_generator(ckpt_path, ema=ema)
+    step = load_checkpoint(ckpt_path).step
+    run_dir = ckpt_path.parent.parent if ckpt_path.parent.name == "checkpoints" else ckpt_path.parent
+    card = {
+        "name": name or cfg.name,
+        "tradition": tradition or cfg.tradition,
+        "steps": step,
+        "weights": "ema" if ema else "raw",
+        "data": _data_card(cfg),
+        "config": to_dict(cfg),
+        "final_metrics": _last_metrics(run_dir),
+        "license": cfg.license,
+    }
+    metadata = {
+        "huafeng.name": name or cfg.name,
+        "huafeng.tradition": tradition or cfg.tradition or "unspecified",
+        "huafeng.description": cfg.description or f"trained with huafeng ({cfg.train.mode} mode)",
+        "huafeng.license": cfg.license,
+        "huafeng.card": json.dumps(card, ensure_ascii=False, default=str),
+    }
+    if cfg.data.style_names:
+        metadata["huafeng.style_names"] = json.dumps(list(cfg.data.style_names), ensure_ascii=False)
+    calib: list[np.ndarray] | None = None
+    if quantize == "int8":
+        from huafeng.data.folders import find_images
+
+        src = (
+            list_images([calibration_dir])
+            if calibration_dir
+            else find_images(cfg.data, cfg.data.content, what="content")
+        )
+        calib = [read_image(p).rgb for p in src[:32]]
+    multiple = int(getattr(g, "multiple", 1))
+    size = max(multiple, (256 // multiple) * multiple)
+    return export_onnx(
+        g, out, metadata=metadata, example_size=(size, size), quantize=quantize, calibration_images=calib
+    )
