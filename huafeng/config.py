@@ -1,0 +1,443 @@
+"""Typed, frozen training configuration and its YAML form.
+
+One small frozen dataclass per concern (litgpt ``args.py`` style): every field carries its default
+and the reason for it, and ``__post_init__`` rejects bad values with a one-line
+:class:`~huafeng.errors.InputError` so a typo in a recipe fails before any tensor is allocated.
+The module is torch-free on purpose: the CLI parses and validates a recipe (``--help``, dry runs)
+without paying for the torch import.
+
+Data paths are relative to ``DataCfg.root`` (default ``../shared/data``, itself relative to the
+working directory); :func:`apply_data_root` points a recipe at another copy of the data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+
+from huafeng.errors import InputError
+
+Mode = Literal["style", "cycle", "multi"]
+Device = Literal["auto", "cpu", "cuda", "mps"]
+Amp = Literal["off", "bf16", "fp16"]
+Schedule = Literal["constant", "linear", "cosine"]
+AdvKind = Literal["lsgan", "hinge", "nonsat"]
+StyleTarget = Literal["sample", "fixed"]
+
+DEFAULT_DATA_ROOT = "../shared/data"
+
+
+def _check(ok: bool, msg: str) -> None:
+    if not ok:
+        raise InputError(msg)
+
+
+@dataclass(frozen=True)
+class ModelCfg:
+    """Which networks to build. The kwargs go straight to the model registries: models never
+    read configs, so a model can be built the same way from a test, a notebook or a checkpoint."""
+
+    generator: str = "mobile"
+    """Registered generator (``huafeng.models.GENERATORS``); ``mobile`` is the CPU-fast design."""
+    generator_kw: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments for the generator factory. ``multi`` mode adds ``num_styles`` itself."""
+    discriminator: str = "patch"
+    """Registered discriminator; a PatchGAN judges texture, which is what a style is."""
+    discriminator_kw: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments for the discriminator factory."""
+
+    def __post_init__(self) -> None:
+        _check(bool(self.generator), "model.generator: must name a registered generator")
+        _check(bool(self.discriminator), "model.discriminator: must name a registered discriminator")
+
+
+@dataclass(frozen=True)
+class LossCfg:
+    """Loss weights (the caller applies them; losses are pure) and the perceptual-loss setup."""
+
+    content: float = 1.0
+    """α: keeps the photo's structure (MobileNetV2 features of output vs. input)."""
+    style: float = 10.0
+    """β: Gram-matrix style loss; relative per tap, so 5–10 is a strong style (README, measured)."""
+    adversarial: float = 0.1
+    """γ: the discriminator carries what Gram cannot (motifs, brush layout, blank space)."""
+    cycle: float = 10.0
+    """CycleGAN's λ for ‖F(G(a)) − a‖₁ (Zhu et al. 2017). Only in ``cycle`` mode."""
+    identity: float = 5.0
+    """CycleGAN identity loss (0.5·λ in the paper): keeps colours when the input is already in
+    the target domain. Only in ``cycle`` mode."""
+    tv: float = 0.0
+    """Total variation: the smoothness prior that suppresses MobileNetV2's pixel-noise texture."""
+    colour: float = 0.0
+    """Colour-statistics loss (per-channel mean/std vs. the style target): moves the palette,
+    which the relative Gram loss alone does slowly."""
+    r1: float = 0.0
+    """R1 gradient penalty on real paintings (Mescheder et al. 2018); 0 turns it off."""
+    adversarial_kind: AdvKind = "hinge"
+    """GAN objective: ``lsgan`` (CycleGAN), ``hinge`` (SN-GAN) or ``nonsat`` (Goodfellow)."""
+    style_taps: tuple[str, ...] = ()
+    """MobileNetV2 taps for the Gram loss; empty = the perceptual module's measured defaults."""
+    style_tap_weights: tuple[float, ...] = ()
+    """Per-tap weights (same length as ``style_taps``), e.g. to favour deeper taps; empty = equal."""
+    content_taps: tuple[str, ...] = ()
+    """Taps for the content loss; empty = the perceptual module's default (block 7)."""
+    style_target: StyleTarget = "sample"
+    """``sample``: each photo's Gram target is a random painting crop from the style set (keeps
+    the set's variety; a mean Gram over many paintings is a bland target, notes/cpu-training-
+    attempt.md). ``fixed``: targets precomputed once from ``data.style_reference`` (one painting or
+    a few), the classic fast-style-transfer setup and far cheaper on CPU."""
+
+    def __post_init__(self) -> None:
+        for name in ("content", "style", "adversarial", "cycle", "identity", "tv", "colour", "r1"):
+            v = getattr(self, name)
+            _check(math.isfinite(v) and v >= 0, f"loss.{name}: must be a finite weight >= 0, got {v}")
+        _check(
+            not self.style_tap_weights or len(self.style_tap_weights) == len(self.style_taps),
+            f"loss.style_tap_weights: {len(self.style_tap_weights)} weights for "
+            f"{len(self.style_taps)} style_taps (give one per tap, or none)",
+        )
+
+
+@dataclass(frozen=True)
+class DataCfg:
+    """Where the images are and how they are cut into training crops."""
+
+    root: str = DEFAULT_DATA_ROOT
+    """Data root; relative paths below are joined to it. ``--data`` in the CLI overrides it."""
+    content: tuple[str, ...] = ("content",)
+    """Photo folders/globs/files (domain A in ``cycle`` mode)."""
+    style: tuple[str, ...] = ("styles/european_impressionism_postimpressionism",)
+    """Painting folders/globs/files (domain B in ``cycle``); in ``multi`` mode one entry per style."""
+    style_names: tuple[str, ...] = ()
+    """Names for the ``multi`` styles (model card, sample grids); empty = folder names."""
+    style_reference: tuple[str, ...] = ()
+    """Gram targets for ``loss.style_target: fixed`` (in ``multi``: one per style); empty = all
+    images of the style set."""
+    manifest: str | None = None
+    """MANIFEST.csv (file,split,...,label) to filter images by; None = use every image found."""
+    manifest_label: str | None = None
+    """Regex searched in the manifest's label column (e.g. ``Van Gogh``); style images only."""
+    manifest_split: str = "train"
+    """Only manifest rows with this split are used (keeps held-out images out of training)."""
+    image_size: int = 256
+    """Photos are resized so the short side is this before cropping (sets the scale of detail)."""
+    style_size: int = 256
+    """Paintings' short side before cropping: sets brush-stroke scale relative to the output."""
+    crop_size: int = 128
+    """Training crop side. Small crops are what make CPU training feasible (cost ∝ pixels)."""
+    crop_scale: tuple[float, float] = (0.5, 1.0)
+    """Random-resized-crop area range as a fraction of the resized image."""
+    hflip: bool = True
+    """Random horizontal flips: paintings and photos are not chiral."""
+    style_border: float = 0.04
+    """Fraction cut from each side of a painting: frames, mounts and museum borders would
+    otherwise be learnt as "style" (the shared README's advice)."""
+    batch_size: int = 4
+    """Per-process batch; the effective batch is batch_size × world size."""
+    workers: int = 0
+    """DataLoader worker processes; 0 loads in the training process (best on 2 cores)."""
+    cache: bool = False
+    """Keep decoded, resized images in memory: saves JPEG decoding when the set is small."""
+    samples: tuple[str, ...] = ()
+    """Fixed photos for the sample grids; empty = the first ``num_samples`` content images."""
+    num_samples: int = 4
+    """Rows in a sample grid."""
+    sample_size: int = 192
+    """Short side of the sample photos (center-cropped to a square)."""
+
+    def __post_init__(self) -> None:
+        _check(bool(self.content), "data.content: give at least one photo folder, glob or file")
+        _check(bool(self.style), "data.style: give at least one painting folder, glob or file")
+        for name in ("image_size", "style_size", "crop_size", "batch_size", "num_samples", "sample_size"):
+            _check(getattr(self, name) >= 1, f"data.{name}: must be >= 1, got {getattr(self, name)}")
+        _check(
+            self.crop_size <= min(self.image_size, self.style_size),
+            f"data.crop_size: {self.crop_size} is larger than image_size/style_size "
+            f"({self.image_size}/{self.style_size})",
+        )
+        lo, hi = self.crop_scale
+        _check(0 < lo <= hi <= 1, f"data.crop_scale: need 0 < min <= max <= 1, got {self.crop_scale}")
+        _check(
+            0 <= self.style_border < 0.5, f"data.style_border: must be in [0, 0.5), got {self.style_border}"
+        )
+        _check(self.workers >= 0, f"data.workers: must be >= 0, got {self.workers}")
+        _check(
+            not self.style_names or len(self.style_names) == len(self.style),
+            f"data.style_names: {len(self.style_names)} names for {len(self.style)} style entries",
+        )
+
+    def path(self, p: str) -> Path:
+        """Resolve a data path: absolute paths stay, relative ones hang off ``root``."""
+        q = Path(p).expanduser()
+        return q if q.is_absolute() else Path(self.root).expanduser() / q
+
+
+@dataclass(frozen=True)
+class OptimCfg:
+    """Adam for both networks (TTUR-style separate learning rates) and the LR schedule."""
+
+    lr_g: float = 2e-4
+    """Generator learning rate (CycleGAN/pix2pix default)."""
+    lr_d: float = 2e-4
+    """Discriminator learning rate."""
+    betas: tuple[float, float] = (0.5, 0.999)
+    """β1 = 0.5 (DCGAN): a long momentum makes the G/D game oscillate."""
+    weight_decay: float = 0.0
+    """Decoupled weight decay (AdamW); GANs rarely need it."""
+    schedule: Schedule = "constant"
+    """``constant``, ``linear`` decay to ``min_lr`` (CycleGAN), or ``cosine``."""
+    warmup_steps: int = 0
+    """Linear LR warm-up: lets Adam's moment estimates settle before full-size steps."""
+    decay_start: float = 0.0
+    """Fraction of training after which ``linear``/``cosine`` decay begins (CycleGAN: 0.5)."""
+    min_lr: float = 0.0
+    """Final LR as a fraction of the base LR."""
+
+    def __post_init__(self) -> None:
+        _check(
+            self.lr_g > 0 and self.lr_d > 0, f"optim: learning rates must be > 0 ({self.lr_g}, {self.lr_d})"
+        )
+        _check(all(0 <= b < 1 for b in self.betas), f"optim.betas: each must be in [0, 1), got {self.betas}")
+        _check(self.weight_decay >= 0, f"optim.weight_decay: must be >= 0, got {self.weight_decay}")
+        _check(self.warmup_steps >= 0, f"optim.warmup_steps: must be >= 0, got {self.warmup_steps}")
+        _check(0 <= self.decay_start < 1, f"optim.decay_start: must be in [0, 1), got {self.decay_start}")
+        _check(0 <= self.min_lr <= 1, f"optim.min_lr: must be in [0, 1], got {self.min_lr}")
+
+    def lr_factor(self, step: int, total: int) -> float:
+        """LR multiplier at ``step`` — a pure function of the step, so resuming needs no state."""
+        if step < self.warmup_steps:
+            return (step + 1) / self.warmup_steps
+        start = max(self.warmup_steps, int(self.decay_start * total))
+        if self.schedule == "constant" or step < start or total <= start:
+            return 1.0
+        t = min(1.0, (step - start) / max(1, total - start))
+        shape = 1.0 - t if self.schedule == "linear" else 0.5 * (1.0 + math.cos(math.pi * t))
+        return self.min_lr + (1.0 - self.min_lr) * shape
+
+
+@dataclass(frozen=True)
+class TrainCfg:
+    """How long, where, and the loop's schedule of D updates, EMA, logging and checkpoints."""
+
+    mode: Mode = "style"
+    """``style``: photos → one style (feed-forward G, perceptual + GAN losses); ``cycle``: unpaired
+    photo ↔ painting CycleGAN; ``multi``: K styles in one conditional G."""
+    steps: int = 5000
+    """Total optimiser steps (each step sees batch_size × world size photos)."""
+    seed: int = 0
+    """Seeds weights, data order and augmentation; per-step RNG is derived from (seed, step)."""
+    device: Device = "auto"
+    """``auto`` picks cuda, then mps, then cpu."""
+    amp: Amp = "off"
+    """Mixed precision on GPU (bf16 needs no loss scaling); always off on CPU."""
+    threads: int = 0
+    """torch CPU threads; 0 = torch's default (all cores)."""
+    ema_decay: float = 0.999
+    """EMA of G's weights, the model that gets exported (smoother than the raw G in a GAN)."""
+    grad_clip: float = 0.0
+    """Clip each network's gradient norm to this; 0 = off."""
+    d_steps: int = 1
+    """Discriminator updates per generator update."""
+    adv_start: int = 0
+    """Step at which the adversarial term (and D training) starts: first let the perceptual losses
+    make the style visible, then let D refine it (notes/cpu-training-attempt.md)."""
+    adv_ramp: int = 0
+    """Steps over which γ ramps linearly from 0 after ``adv_start`` (avoids a shock to G)."""
+    log_every: int = 10
+    """Steps between metric lines (metrics.jsonl, progress bar)."""
+    sample_every: int = 500
+    """Steps between sample grids; 0 = only at the end."""
+    checkpoint_every: int = 1000
+    """Steps between checkpoints; 0 = only at the end."""
+    keep_checkpoints: int = 3
+    """How many recent checkpoints to keep on disk."""
+
+    def __post_init__(self) -> None:
+        _check(self.steps >= 1, f"train.steps: must be >= 1, got {self.steps}")
+        _check(0 <= self.ema_decay < 1, f"train.ema_decay: must be in [0, 1), got {self.ema_decay}")
+        for name in ("threads", "adv_start", "adv_ramp", "sample_every", "checkpoint_every", "grad_clip"):
+            _check(getattr(self, name) >= 0, f"train.{name}: must be >= 0, got {getattr(self, name)}")
+        for name in ("d_steps", "log_every", "keep_checkpoints"):
+            _check(getattr(self, name) >= 1, f"train.{name}: must be >= 1, got {getattr(self, name)}")
+
+
+@dataclass(frozen=True)
+class RunCfg:
+    """One training recipe: the five parts plus what the exported model card says about it."""
+
+    name: str = "style"
+    """Model name (``huafeng.name`` in the ONNX metadata; the style name users type)."""
+    tradition: str = ""
+    """Art tradition, for the model card and the style browser."""
+    description: str = ""
+    """One line for the model card."""
+    license: str = "research-only"
+    """Licence of the trained weights; follows the most restrictive training image licence."""
+    model: ModelCfg = field(default_factory=ModelCfg)
+    loss: LossCfg = field(default_factory=LossCfg)
+    data: DataCfg = field(default_factory=DataCfg)
+    optim: OptimCfg = field(default_factory=OptimCfg)
+    train: TrainCfg = field(default_factory=TrainCfg)
+
+    def __post_init__(self) -> None:
+        _check(bool(self.name.strip()), "name: must not be empty")
+        mode, d = self.train.mode, self.data
+        if mode == "multi":
+            _check(
+                len(d.style) >= 2,
+                f"data.style: multi mode needs one entry per style (>= 2), got {len(d.style)}",
+            )
+            _check(
+                not d.style_reference or len(d.style_reference) == len(d.style),
+                "data.style_reference: multi mode needs one reference per style (or none)",
+            )
+        if mode == "cycle":
+            _check(
+                self.loss.cycle > 0 or self.loss.adversarial > 0,
+                "loss: cycle mode needs loss.cycle or loss.adversarial > 0",
+            )
+
+
+# ------------------------------------------------------------------------------ dict / YAML
+
+C = TypeVar("C")
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    """Plain nested dicts/lists (YAML/JSON-safe), in field order."""
+
+    def conv(v: Any) -> Any:
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            return {f.name: conv(getattr(v, f.name)) for f in fields(v)}
+        if isinstance(v, (tuple, list)):
+            return [conv(x) for x in v]
+        if isinstance(v, dict):
+            return {str(k): conv(x) for k, x in v.items()}
+        return v
+
+    out = conv(cfg)
+    assert isinstance(out, dict)
+    return out
+
+
+def to_yaml(cfg: RunCfg) -> str:
+    return yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True, width=110)
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def _convert(tp: Any, v: Any, where: str) -> Any:
+    """Coerce a YAML value to the annotated type, or raise a one-line InputError."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is Literal:
+        _check(v in args, f"{where}: {v!r} is not one of {', '.join(map(str, args))}")
+        return v
+    if origin in (typing.Union, types.UnionType):
+        if v is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], v, where)
+    if tp is bool:
+        _check(isinstance(v, bool), f"{where}: expected true/false, got {v!r}")
+        return v
+    if tp is int:
+        _check(isinstance(v, int) and not isinstance(v, bool), f"{where}: expected an integer, got {v!r}")
+        return v
+    if tp is float:
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+        _check(ok, f"{where}: expected a number, got {v!r}")
+        return float(v)
+    if tp is str:
+        _check(
+            isinstance(v, (str, int, float)) and not isinstance(v, bool), f"{where}: expected text, got {v!r}"
+        )
+        return str(v)
+    if origin is tuple:
+        if isinstance(v, (str, int, float)):
+            v = [v]  # a single path or number where a list is expected
+        _check(isinstance(v, (list, tuple)), f"{where}: expected a list, got {v!r}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_convert(args[0], x, f"{where}[{i}]") for i, x in enumerate(v))
+        _check(len(v) == len(args), f"{where}: expected {len(args)} values, got {len(v)}")
+        return tuple(_convert(a, x, f"{where}[{i}]") for i, (a, x) in enumerate(zip(args, v, strict=True)))
+    if origin is dict:
+        _check(isinstance(v, dict), f"{where}: expected a mapping, got {v!r}")
+        return dict(v)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        _check(isinstance(v, dict), f"{where}: expected a mapping of {_type_name(tp)} fields, got {v!r}")
+        return _from_dict(tp, v, where)
+    return v
+
+
+def _from_dict(cls: type[C], data: dict[str, Any], where: str = "") -> C:
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    for k in data:
+        if k not in names:
+            at = f" in {where}" if where else ""
+            raise InputError(f"unknown key {k!r}{at}; valid keys: {', '.join(names)}")
+    kw = {k: _convert(hints[k], v, f"{where}.{k}" if where else k) for k, v in data.items()}
+    return cls(**kw)
+
+
+def from_dict(data: dict[str, Any]) -> RunCfg:
+    """Build and validate a :class:`RunCfg`; missing keys take their defaults."""
+    _check(isinstance(data, dict), f"config: expected a mapping at the top level, got {type(data).__name__}")
+    return _from_dict(RunCfg, data)
+
+
+def _parse_overrides(overrides: dict[str, Any] | list[str] | None) -> dict[str, Any]:
+    if overrides is None:
+        return {}
+    if isinstance(overrides, dict):
+        return dict(overrides)
+    out: dict[str, Any] = {}
+    for item in overrides:
+        key, eq, raw = item.partition("=")
+        _check(bool(eq) and bool(key.strip()), f"override {item!r}: expected key.path=value")
+        out[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
+    return out
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[str] | None) -> dict[str, Any]:
+    """Set dotted keys (``train.steps=10``) in a nested dict; values are parsed as YAML scalars."""
+    for dotted, value in _parse_overrides(overrides).items():
+        node = data
+        parts = dotted.split(".")
+        for p in parts[:-1]:
+            nxt = node.setdefault(p, {})
+            _check(isinstance(nxt, dict), f"override {dotted!r}: {p!r} is not a section")
+            node = nxt
+        node[parts[-1]] = value
+    return data
+
+
+def load_config(path: str | Path | None, overrides: dict[str, Any] | list[str] | None = None) -> RunCfg:
+    """Read a YAML recipe (None = all defaults), apply ``a.b=v`` overrides, validate."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        _check(p.is_file(), f"{p}: no such config file")
+        try:
+            loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            at = f" (line {mark.line + 1})" if mark is not None else ""
+            raise InputError(f"{p}: not valid YAML{at}") from None
+        _check(loaded is None or isinstance(loaded, dict), f"{p}: expected a mapping at the top level")
+        data = loaded or {}
+    return from_dict(apply_overrides(data, overrides))
+
+
+def apply_data_root(cfg: RunCfg, root: str | Path) -> RunCfg:
+    """The same recipe reading its data from another root (the CLI's ``--data``)."""
+    return replace(cfg, data=replace(cfg.data, root=str(root)))

@@ -1,0 +1,149 @@
+"""Training data: photos and paintings from folders, cut into deterministic random crops.
+
+``build_data(cfg)`` gathers everything a run needs from a :class:`~huafeng.config.RunCfg`;
+``make_loader`` turns one of its sets into an endless, resumable batch iterator. Every mode uses the
+same two streams: *photos* (the content images, domain A in ``cycle``) and *paintings* (the style
+set, domain B in ``cycle``, labelled with the style index in ``multi``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+
+from huafeng.config import RunCfg
+from huafeng.data.folders import (
+    DistributedStepSampler,
+    ImageSet,
+    find_images,
+    load_full,
+    load_square,
+)
+from huafeng.data.transforms import TrainTransform
+from huafeng.errors import InputError
+
+__all__ = [
+    "PHOTOS",
+    "PAINTINGS",
+    "DistributedStepSampler",
+    "ImageSet",
+    "TrainData",
+    "build_data",
+    "find_images",
+    "make_loader",
+]
+
+#: RNG stream ids: photos and paintings draw independent crops from the same seed.
+PHOTOS, PAINTINGS = 1, 2
+
+
+@dataclass
+class TrainData:
+    """Everything image-shaped a run needs, before any loader exists."""
+
+    photos: ImageSet
+    paintings: ImageSet
+    style_names: list[str]
+    """One name per style (``multi``: K of them; otherwise the run's name)."""
+    sample_photos: torch.Tensor
+    """(N, 3, S, S) fixed photos for the sample grids."""
+    references: list[list[torch.Tensor]]
+    """Per style, the whole paintings (1×3×H×W) whose Grams are the ``fixed`` style targets."""
+
+
+def _style_name(entry: str) -> str:
+    return Path(entry.rstrip("/*")).name or entry
+
+
+def build_data(cfg: RunCfg) -> TrainData:
+    """List and filter the images; load the sample photos and (``fixed`` mode) the references."""
+    d, seed = cfg.data, cfg.train.seed
+    multi = cfg.train.mode == "multi"
+    photo_tf = TrainTransform(d.crop_size, d.image_size, d.crop_scale, d.hflip)
+    paint_tf = TrainTransform(d.crop_size, d.style_size, d.crop_scale, d.hflip, d.style_border)
+    photos = ImageSet(
+        find_images(d, d.content, what="photo"), photo_tf, seed=seed, stream=PHOTOS, cache=d.cache
+    )
+
+    # One group of paintings per style entry in multi mode; a single pooled set otherwise.
+    groups = [[e] for e in d.style] if multi else [list(d.style)]
+    paths: list[Path] = []
+    labels: list[int] = []
+    for k, entries in enumerate(groups):
+        found = find_images(d, entries, what="painting", label_regex=d.manifest_label)
+        paths += found
+        labels += [k] * len(found)
+    paintings = ImageSet(
+        paths, paint_tf, seed=seed, stream=PAINTINGS, labels=labels, balanced=multi, cache=d.cache
+    )
+    names = list(d.style_names) or ([_style_name(e) for e in d.style] if multi else [cfg.name])
+
+    sample_paths = [d.path(p) for p in d.samples] if d.samples else photos.paths[: d.num_samples]
+    loaded = [t for t in (load_square(p, d.sample_size) for p in sample_paths) if t is not None]
+    if not loaded:
+        raise InputError("no readable sample photos (data.samples / data.content)")
+
+    references: list[list[torch.Tensor]] = []
+    if cfg.loss.style_target == "fixed":
+        for k in range(len(groups)):
+            if d.style_reference:
+                refs = [d.style_reference[k]] if multi else list(d.style_reference)
+                ref_paths = find_images(d, refs, what="style reference")
+            else:
+                ref_paths = [p for p, lab in zip(paths, labels, strict=True) if lab == k]
+            imgs = [
+                t for t in (load_full(p, d.style_size, d.style_border) for p in ref_paths) if t is not None
+            ]
+            if not imgs:
+                raise InputError(f"no readable style reference images for style {names[k]!r}")
+            references.append(imgs)
+    return TrainData(photos, paintings, names, torch.stack(loaded), references)
+
+
+def _worker_init(_: int) -> None:
+    # Workers share the machine with the training process: one thread each avoids oversubscription.
+    torch.set_num_threads(1)
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def make_loader(
+    ds: ImageSet,
+    cfg: RunCfg,
+    *,
+    stream: int,
+    rank: int = 0,
+    world_size: int = 1,
+    start_sample: int = 0,
+    pin_memory: bool = False,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Endless iterator of ``(images NCHW, labels N)`` batches for this rank, from ``start_sample``."""
+    d = cfg.data
+    sampler = DistributedStepSampler(
+        len(ds),
+        batch_size=d.batch_size,
+        seed=cfg.train.seed,
+        stream=stream,
+        rank=rank,
+        world_size=world_size,
+        start_sample=start_sample,
+    )
+    loader = DataLoader(
+        ds,
+        batch_size=d.batch_size,
+        sampler=sampler,
+        num_workers=d.workers,
+        pin_memory=pin_memory,
+        worker_init_fn=_worker_init if d.workers else None,
+        persistent_workers=d.workers > 0,
+        prefetch_factor=2 if d.workers else None,
+    )
+    return iter(loader)
