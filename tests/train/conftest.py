@@ -13,9 +13,6 @@ from tests.data.fakes import make_tree
 REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / "configs" / "tiny_smoke.yaml"
 
-pytest.importorskip("huafeng.models", reason="models package not available")
-pytest.importorskip("huafeng.losses", reason="losses package not available")
-
 
 @pytest.fixture(scope="session")
 def tiny_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
