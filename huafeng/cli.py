@@ -291,6 +291,13 @@ def train(
     run_dir = output or Path("runs") / cfg.name
     if run_dir.exists() and any(run_dir.iterdir()) and not (resume or overwrite):
         raise InputError(f"{run_dir}: run folder is not empty (use --resume to continue, or --overwrite)")
+    if overwrite and not resume and run_dir.exists():
+        import shutil
+
+        # explicit --overwrite: clear what a fresh run would write, leave anything else alone
+        for sub in ("checkpoints", "samples"):
+            shutil.rmtree(run_dir / sub, ignore_errors=True)
+        (run_dir / "metrics.jsonl").unlink(missing_ok=True)
     result = run_training(cfg, run_dir, resume=resume, progress=progress)
     out.print(f"checkpoint: {result.checkpoint}")
     out.print(f"export with: huafeng export {result.checkpoint} -o {cfg.name}.onnx")

@@ -339,6 +339,8 @@ def _convert(tp: Any, v: Any, where: str) -> Any:
     """Coerce a YAML value to the annotated type, or raise a one-line InputError."""
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is Literal:
+        if isinstance(v, bool):  # YAML 1.1 reads a bare `off`/`on` as a boolean
+            v = {False: "off", True: "on"}[v] if ("off" if not v else "on") in args else v
         _check(v in args, f"{where}: {v!r} is not one of {', '.join(map(str, args))}")
         return v
     if origin in (typing.Union, types.UnionType):

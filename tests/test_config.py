@@ -89,6 +89,13 @@ def test_validation_errors_are_one_line(overrides: list[str], message: str) -> N
     assert "\n" not in str(e.value)
 
 
+def test_bare_yaml_off_means_off(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text("train:\n  amp: off\n")
+    assert load_config(p).train.amp == "off"
+    assert load_config(None, ["train.amp=off"]).train.amp == "off"
+
+
 def test_file_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such config file"):
         load_config(tmp_path / "missing.yaml")

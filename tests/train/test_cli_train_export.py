@@ -45,6 +45,8 @@ def test_train_export_stylize(
     # a non-empty run folder is not silently reused
     code, _, err = run([*args, "--no-progress"], capsys)
     assert code == 2 and "--resume" in err
+    code, _, err = run([*args, "--no-progress", "--overwrite"], capsys)
+    assert code == 0, err
 
     styles = tmp_path / "styles"
     onnx_path = styles / "tiny.onnx"
