@@ -311,6 +311,10 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     except OSError as e:
         raise InputError(f"{p}: cannot write here ({_short(e)})") from None
     try:
+        # mkstemp creates 0600 files; give the result the mode a plain open() would (or keep the
+        # mode of the file being replaced), so outputs stay readable by the user's other tools.
+        mode = p.stat().st_mode & 0o777 if p.exists() else 0o666 & ~_umask()
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -322,6 +326,12 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def _pil_for_output(img: Image, fmt: str) -> PILImage.Image:

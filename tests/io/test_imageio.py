@@ -336,3 +336,12 @@ def test_encode_to_bytes_roundtrip() -> None:
     img = imageio.Image(rgb=_gradient())
     data = imageio.encode_image(img, "PNG")
     assert np.array_equal(np.asarray(PILImage.open(io.BytesIO(data))), img.rgb)
+
+
+def test_written_files_get_normal_permissions(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        out = imageio.write_image(tmp_path / "p.png", imageio.Image(rgb=_gradient()))
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644
