@@ -313,7 +313,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     try:
         # mkstemp creates 0600 files; give the result the mode a plain open() would (or keep the
         # mode of the file being replaced), so outputs stay readable by the user's other tools.
-        mode = p.stat().st_mode & 0o777 if p.exists() else 0o666 & ~_umask()
+        mode = p.stat().st_mode & 0o777 if p.exists() else 0o666 & ~_UMASK
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -332,6 +332,10 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+# read once at import: os.umask can only be read by setting it, which races with other threads
+_UMASK = _umask()
 
 
 def _pil_for_output(img: Image, fmt: str) -> PILImage.Image:

@@ -339,9 +339,8 @@ def test_encode_to_bytes_roundtrip() -> None:
 
 
 def test_written_files_get_normal_permissions(tmp_path: Path) -> None:
-    old = os.umask(0o022)
-    try:
-        out = imageio.write_image(tmp_path / "p.png", imageio.Image(rgb=_gradient()))
-    finally:
-        os.umask(old)
-    assert out.stat().st_mode & 0o777 == 0o644
+    out = imageio.write_image(tmp_path / "p.png", imageio.Image(rgb=_gradient()))
+    assert out.stat().st_mode & 0o777 == 0o666 & ~imageio._UMASK
+    out.chmod(0o640)  # replacing a file keeps its mode
+    imageio.write_image(out, imageio.Image(rgb=_gradient()), overwrite=True)
+    assert out.stat().st_mode & 0o777 == 0o640
