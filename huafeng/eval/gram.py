@@ -145,9 +145,6 @@ class _GramMetric(Metric):
     needs = frozenset({"style"})
     reduce = "mean"
 
-    def __init__(self, side: int = EVAL_SIDE) -> None:
-        self.side = side
-
     def score(
         self,
         output: np.ndarray,

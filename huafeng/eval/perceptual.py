@@ -81,9 +81,6 @@ class PerceptualDistance(Metric):
     higher_is_better = False
     needs = frozenset({"content"})
 
-    def __init__(self, side: int = EVAL_SIDE) -> None:
-        self.side = side
-
     def score(
         self,
         output: np.ndarray,

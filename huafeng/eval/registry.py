@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
+from huafeng.eval.prep import EVAL_SIDE
 from huafeng.registry import Registry
 
 if TYPE_CHECKING:
@@ -79,6 +80,10 @@ class Metric:
     higher_is_better: ClassVar[bool] = False
     needs: ClassVar[frozenset[str]] = frozenset()
     """Which of ``content`` (the input photo) and ``style`` (reference paintings) it compares to."""
+
+    def __init__(self, side: int = EVAL_SIDE) -> None:
+        # every metric grades at one fixed resolution, part of its protocol (see prep.EVAL_SIDE)
+        self.side = side
 
     def score(
         self,

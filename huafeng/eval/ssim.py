@@ -110,9 +110,6 @@ class SSIMLuma(Metric):
     higher_is_better = True
     needs = frozenset({"content"})
 
-    def __init__(self, side: int = EVAL_SIDE) -> None:
-        self.side = side
-
     def score(
         self,
         output: np.ndarray,
