@@ -1,0 +1,169 @@
+"""Plan a caption (text → size, place, colours) and draw it, optionally moved for an animation.
+
+``plan_caption`` does the thinking once: clean the text, fit it, choose the box (faces, saliency,
+legibility), pick colours from the picture's palette. ``draw_caption`` is cheap and pure, so an
+animation calls it per frame with a different scale, angle, offset, opacity or character count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from huafeng.caption import layout as L
+from huafeng.caption.fonts import FontChain, default_chain
+from huafeng.caption.palette import TextColors, palette, pick_colors
+from huafeng.caption.place import Box, Scene, best_box
+from huafeng.caption.text import sanitize
+from huafeng.errors import InputError
+
+Region = str | tuple[float, float]
+"""``"top"``, ``"bottom"``, ``"auto"``, or the block's top-left ``(x, y)`` (pixels, or fractions ≤ 1)."""
+
+SHADOW_OPACITY = 0.45
+
+
+@dataclass
+class Caption:
+    text: str
+    block: L.Block
+    box: Box  # where the rasterised block (with its padding) sits: x, y, w, h
+    colors: TextColors
+    notes: list[str] = field(default_factory=list)
+    masks: tuple[np.ndarray, np.ndarray] | None = None  # cached rasterisation of the whole text
+
+    def raster(self, upto: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        if upto is not None and upto < self.block.n_chars:
+            return L.rasterise(self.block, upto=upto)
+        if self.masks is None:
+            self.masks = L.rasterise(self.block)
+        return self.masks
+
+
+def _fit_options(region: Region, size: tuple[int, int], spec: L.TextSpec) -> list[tuple[int, int]]:
+    """Boxes (w, h) to try fitting the text into, widest first."""
+    w, h = size
+    if spec.vertical:
+        return [(round(w * f), round(h * 0.9)) for f in (0.35, 0.25)]
+    # several band heights, so a caption can shrink into the strip above a face
+    bands = (0.3, 0.18, 0.11) if region in ("top", "bottom") else (0.4, 0.22, 0.12)
+    return [(round(w * f), round(h * b)) for b in bands for f in (0.96, 0.66, 0.48)]
+
+
+def plan_caption(
+    rgb: np.ndarray,
+    text: str,
+    *,
+    region: Region = "auto",
+    spec: L.TextSpec | None = None,
+    scene: Scene | None = None,
+    chain: FontChain | None = None,
+    max_size: int | None = None,
+    colors: TextColors | None = None,
+) -> Caption:
+    """Fit, place and colour ``text`` for the picture ``rgb`` (uint8 HWC)."""
+    spec = spec or L.TextSpec()
+    chain = chain or default_chain()
+    clean = sanitize(text, chain.covers)
+    h, w = rgb.shape[:2]
+    if min(w, h) < 32:
+        raise InputError(f"the picture is {w}x{h} px; captions need at least 32 px on each side")
+    cap = max_size or max(L.MIN_SIZE, round(min(w, h) / (5 if spec.vertical else 6)))
+    notes = list(clean.notes)
+    if isinstance(region, tuple):
+        block, box = _at_xy(clean.text, chain, (w, h), region, spec, cap)
+    else:
+        if region not in ("top", "bottom", "auto"):
+            raise InputError(f"region must be top, bottom, auto or (x, y), not {region!r}")
+        scene = scene or Scene.analyse(rgb)
+        best: tuple[float, L.Block, Box] | None = None
+        for fw, fh in _fit_options(region, (w, h), spec):
+            try:
+                b = L.fit(clean.text, chain, (fw, fh), spec, max_size=cap)
+            except InputError:
+                continue
+            bw, bh = b.width + 2 * b.pad, b.height + 2 * b.pad
+            pos, score = best_box(scene, (w, h), (bw, bh), region)
+            score += 0.8 * b.size / cap  # bigger text reads better: worth a little busyness
+            if best is None or score > best[0]:
+                best = (score, b, pos)
+        if best is None:
+            raise InputError(f"the caption does not fit legibly on a {w}x{h} px picture; shorten it")
+        score, block, box = best
+        if scene.face_overlap(box) > 0.05:
+            notes.append("could not keep the caption off every face")
+    if colors is None:
+        x, y, bw, bh = box
+        bg = rgb[y : y + bh, x : x + bw].reshape(-1, 3).mean(axis=0)
+        colors = pick_colors(palette(rgb), (int(bg[0]), int(bg[1]), int(bg[2])))
+    return Caption(clean.text, block, box, colors, notes)
+
+
+def _at_xy(
+    text: str, chain: FontChain, size: tuple[int, int], xy: tuple[float, float], spec: L.TextSpec, cap: int
+) -> tuple[L.Block, Box]:
+    w, h = size
+    x, y = (
+        round(v * s) if 0 <= v <= 1 and isinstance(v, float) else round(v)
+        for v, s in zip(xy, size, strict=False)
+    )
+    if not (0 <= x < w - 16 and 0 <= y < h - 16):
+        raise InputError(f"caption position ({x}, {y}) is outside the {w}x{h} px picture")
+    b = L.fit(text, chain, (w - x, h - y), spec, max_size=cap)
+    return b, (x, y, b.width + 2 * b.pad, b.height + 2 * b.pad)
+
+
+def caption_masks(
+    cap: Caption,
+    size: tuple[int, int],
+    *,
+    upto: int | None = None,
+    scale: float = 1.0,
+    angle: float = 0.0,
+    offset: tuple[float, float] = (0.0, 0.0),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Full-picture ``(fill, outline)`` masks, the block scaled/rotated about its centre and moved."""
+    fill, outline = cap.raster(upto)
+    x, y, bw, bh = cap.box
+    cx, cy = bw / 2.0, bh / 2.0
+    m = cv2.getRotationMatrix2D((cx, cy), angle, scale)
+    m[0, 2] += x + offset[0]
+    m[1, 2] += y + offset[1]
+    flags = cv2.INTER_LINEAR
+    warp = [cv2.warpAffine(a, m, size, flags=flags, borderValue=0.0) for a in (fill, outline)]
+    return warp[0], warp[1]
+
+
+def composite(
+    rgb: np.ndarray,
+    fill: np.ndarray,
+    outline: np.ndarray,
+    colors: TextColors,
+    *,
+    alpha: float = 1.0,
+    shadow_px: float = 0.0,
+) -> np.ndarray:
+    """Paint shadow, outline, then fill over ``rgb``; masks are full-size float [0, 1]."""
+    out = rgb.astype(np.float32)
+    if shadow_px > 0:
+        d = max(1, round(shadow_px))
+        sh = np.roll(np.roll(outline, d, axis=0), d, axis=1)
+        sh = cv2.GaussianBlur(sh, (0, 0), max(0.8, d / 2))
+        _over(out, sh * (SHADOW_OPACITY * alpha), colors.shadow)
+    _over(out, outline * alpha, colors.outline)
+    _over(out, fill * alpha, colors.fill)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _over(out: np.ndarray, a: np.ndarray, color: tuple[int, int, int]) -> None:
+    a3 = a[..., None]
+    out *= 1.0 - a3
+    out += a3 * np.asarray(color, np.float32)
+
+
+def draw_caption(rgb: np.ndarray, cap: Caption, *, alpha: float = 1.0, **motion: object) -> np.ndarray:
+    """``rgb`` with the caption drawn (``motion``: upto, scale, angle, offset for animations)."""
+    fill, outline = caption_masks(cap, (rgb.shape[1], rgb.shape[0]), **motion)  # type: ignore[arg-type]
+    return composite(rgb, fill, outline, cap.colors, alpha=alpha, shadow_px=cap.block.size * 0.05)

@@ -1,0 +1,66 @@
+"""Memes: a picture (optionally stylized) with a top and/or bottom caption, or vertical 竖排 text."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from huafeng.caption import layout as L
+from huafeng.caption.compose import caption_masks, composite, plan_caption
+from huafeng.caption.place import Scene
+from huafeng.errors import InputError
+from huafeng.imageio import Image
+
+
+def stylized(img: Image, style: str | None, *, threads: int | None = None) -> tuple[Image, object]:
+    """``(picture, stylizer)``: the picture in ``style`` (unchanged and ``None`` when no style)."""
+    if style is None:
+        return img, None
+    from huafeng.infer.engine import StylizeOptions, Stylizer
+
+    st = Stylizer(style, threads=threads)
+    return st.stylize(img, StylizeOptions(threads=threads)), st
+
+
+def render_meme(
+    img: Image,
+    top: str | None = None,
+    bottom: str | None = None,
+    *,
+    style: str | None = None,
+    vertical: bool = False,
+    painted: bool = False,
+) -> Image:
+    """The meme as a new :class:`Image`; ``info["caption_notes"]`` lists anything dropped or odd.
+
+    ``top`` goes in the upper half and ``bottom`` in the lower half, each placed off faces and
+    salient areas; with ``vertical`` the texts are set in columns (top text on the right, as read
+    first). ``painted`` runs the style model over the text too (needs ``style``).
+    """
+    texts = [(t, r) for t, r in ((top, "top"), (bottom, "bottom")) if t is not None and t.strip()]
+    if not texts:
+        raise InputError("the caption text is empty: give a top or a bottom text")
+    if painted and style is None:
+        raise InputError("painted text needs a style (--style) to paint it with")
+    base, stylizer = stylized(img, style)
+    rgb = base.rgb
+    scene = Scene.analyse(rgb)
+    spec = L.TextSpec(vertical=vertical)
+    out = rgb
+    outline_all = np.zeros(rgb.shape[:2], np.float32)
+    notes: list[str] = []
+    for text, region in texts:
+        cap = plan_caption(out, text, region="auto" if vertical else region, spec=spec, scene=scene)
+        fill, outline = caption_masks(cap, base.size)
+        out = composite(out, fill, outline, cap.colors, shadow_px=cap.block.size * 0.05)
+        outline_all = np.maximum(outline_all, outline)
+        notes.extend(cap.notes)
+        if vertical:  # the second column block must not land on the first
+            x, y, w, h = cap.box
+            scene = Scene((*scene.faces, (x, y, w, h)), scene.saliency, scene.busy)
+    if painted:
+        from huafeng.caption.painted import paint_text
+
+        out = paint_text(rgb, out, outline_all, stylizer)  # type: ignore[arg-type]
+    res = base.with_rgb(out)
+    res.info = {**base.info, "caption_notes": notes}
+    return res

@@ -1,0 +1,89 @@
+"""Memes end to end: pixels where the caption was placed (not on the face), OCR read-back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from huafeng import imageio
+from huafeng.caption.compose import draw_caption, plan_caption
+from huafeng.caption.meme import render_meme
+from huafeng.caption.palette import FILL_CONTRAST, contrast, palette, pick_colors
+from huafeng.caption.place import detect_faces
+from huafeng.errors import InputError
+
+from .conftest import similar
+
+
+def _changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.abs(a.astype(int) - b.astype(int)).max(axis=2) > 8
+
+
+def test_text_is_drawn_where_it_was_placed() -> None:
+    rgb = np.full((240, 320, 3), 120, np.uint8)
+    cap = plan_caption(rgb, "好耶 yay", region=(0.1, 0.5))
+    out = draw_caption(rgb, cap)
+    x, y, w, h = cap.box
+    assert (x, y) == (32, 120)
+    ch = _changed(rgb, out)
+    inside = ch[y : y + h + cap.block.size // 10 + 2, x : x + w + cap.block.size // 10 + 2].sum()
+    assert ch.sum() > 500 and inside == ch.sum()
+
+
+def test_caption_avoids_the_face(astronaut: imageio.Image) -> None:
+    faces = detect_faces(astronaut.rgb)
+    assert len(faces) == 1
+    fx, fy, fw, fh = faces[0]
+    out = render_meme(astronaut, "打工人，冲鸭！", "me on Monday")
+    ch = _changed(astronaut.rgb, out.rgb)
+    assert ch[:256].sum() > 1000 and ch[256:].sum() > 1000  # top and bottom texts drawn
+    assert ch[fy : fy + fh, fx : fx + fw].mean() < 0.05
+    assert out.info["caption_notes"] == []
+
+
+def test_ocr_reads_back_chinese_and_english(astronaut: imageio.Image, ocr) -> None:
+    out = render_meme(astronaut, "打工人，冲鸭", "me on Monday")
+    got = ocr(out.rgb)
+    assert similar("打工人冲鸭", got[: len(got) // 2 + 4]) > 0.5 or "打工人" in got
+    assert similar("打工人冲鸭meonmonday", got) >= 0.8, got
+
+
+def test_ocr_reads_back_painted_text(chelsea: imageio.Image, ocr) -> None:
+    out = render_meme(chelsea, None, "绝绝子 yyds", style="starry_night", painted=True)
+    assert out.size == chelsea.size
+    assert similar("绝绝子yyds", ocr(out.rgb)) >= 0.8
+
+
+def test_text_colours_come_from_the_palette_and_pass_contrast(chelsea: imageio.Image) -> None:
+    pal = palette(chelsea.rgb)
+    assert len(pal) == 6
+    for bg in [(10, 10, 10), (128, 128, 128), (250, 250, 250), pal[0]]:
+        c = pick_colors(pal, bg)
+        assert contrast(c.fill, c.outline) >= FILL_CONTRAST
+        assert max(contrast(c.outline, bg), contrast(c.fill, bg)) >= 3.0
+
+
+def test_vertical_meme_draws_a_tall_column(chelsea: imageio.Image) -> None:
+    out = render_meme(chelsea, "好耶好耶", vertical=True)
+    ys, xs = np.nonzero(_changed(chelsea.rgb, out.rgb))
+    assert np.ptp(ys) > 2 * np.ptp(xs)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"top": "", "bottom": "  "}, "empty"),
+        ({"top": "\u200b\u200e"}, "no drawable"),
+        ({"top": "x" * 10_000}, "at most"),
+        ({"top": "hi", "painted": True}, "needs a style"),
+        ({"top": "hi", "style": "no_such_style"}, "no_such_style"),
+    ],
+)
+def test_bad_input_is_an_input_error(chelsea: imageio.Image, kw: dict, match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        render_meme(chelsea, **kw)
+
+
+def test_tiny_picture_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="at least 32"):
+        render_meme(imageio.Image(rgb=np.zeros((20, 20, 3), np.uint8)), "hi")
