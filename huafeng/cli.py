@@ -352,6 +352,95 @@ def _need_torch() -> None:
         ) from None
 
 
+# ------------------------------------------------------------------------------------ serve, story
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs a token.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="HUAFENG_TOKEN",
+            help="API token (16+ chars). Required off loopback; pass 'auto' to generate one.",
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="History, presets, jobs and results [default: user data dir].")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Stylization worker threads.")] = 2,
+    queue_size: Annotated[int, typer.Option(min=0, help="Requests that may wait; then 503.")] = 8,
+    threads: Annotated[int, typer.Option(min=1, help="ONNX Runtime threads per worker.")] = 1,
+    max_upload_mb: Annotated[int, typer.Option(min=1, help="Largest request body (MiB).")] = 25,
+    timeout: Annotated[float, typer.Option(min=1.0, help="Request time limit (seconds).")] = 60.0,
+) -> None:
+    """Run the web service and page (http://HOST:PORT/; API docs at /api/docs)."""
+    import secrets
+
+    import uvicorn
+
+    from huafeng.serve.app import create_app
+    from huafeng.serve.settings import ServeSettings, default_data_dir
+
+    if token == "auto":
+        token = secrets.token_urlsafe(24)
+        err.print(f"API token: {token}")
+    settings = ServeSettings(
+        data_dir=data_dir or default_data_dir(),
+        host=host,
+        token=token,
+        workers=workers,
+        queue_size=queue_size,
+        threads_per_worker=threads,
+        max_upload_bytes=max_upload_mb * 1024 * 1024,
+        request_timeout_s=timeout,
+    )
+    err.print(f"huafeng serving on http://{host}:{port}/  (data in {settings.data_dir})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=30)
+
+
+@app.command()
+def story(
+    photos: Annotated[list[Path], typer.Argument(help="Photos in story order.", show_default=False)],
+    style: Annotated[
+        str, typer.Option("-s", "--style", help="Style name (see `huafeng styles`) or .onnx path.")
+    ] = "default",
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="OUT: writes OUT.png (strip) and OUT.gif (animation).")
+    ] = Path("story"),
+    captions: Annotated[
+        Path | None, typer.Option("--captions", help="UTF-8 text file, one caption per line, in order.")
+    ] = None,
+    strength: Annotated[float, typer.Option(min=0.0, max=1.0, help="0 = original, 1 = full style.")] = 1.0,
+    preserve_color: Annotated[
+        bool, typer.Option("--preserve-color", help="Keep the photos' colours.")
+    ] = False,
+    panel: Annotated[int, typer.Option(min=64, max=2048, help="Longest side of each panel (px).")] = 480,
+    columns: Annotated[int, typer.Option(min=0, help="Panels per row (0 = auto).")] = 0,
+    video: Annotated[bool, typer.Option("--mp4", help="Also write OUT.mp4 (needs the video extra).")] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+) -> None:
+    """Make a story snippet: photos (+ captions) → one consistently styled comic strip and a GIF."""
+    from huafeng import imageio
+    from huafeng.infer.story import StoryOptions, make_story, write_story
+
+    caps: list[str | None] = []
+    if captions is not None:
+        try:
+            caps = [line.strip() or None for line in captions.read_text(encoding="utf-8").splitlines()]
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"{captions}: cannot read captions ({e})") from None
+    opts = StoryOptions(strength=strength, preserve_color=preserve_color, panel_side=panel, columns=columns)
+    imgs = [imageio.read_image(p) for p in photos]
+    result = make_story(imgs, caps[: len(imgs)], style, opts)
+    for p in write_story(result, output, video=video, overwrite=overwrite, protect=photos):
+        out.print(str(p))
+
+
 # ------------------------------------------------------------------------------------ entry point
 
 

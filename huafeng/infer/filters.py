@@ -417,3 +417,39 @@ def watercolor(x: np.ndarray) -> np.ndarray:
     c = w - (w - w * w) * (d - 1.0)[..., None]
     paper = np.array([1.0, 0.985, 0.95], np.float32)  # cold-press paper, slightly warm
     return np.clip(paper * c, 0.0, 1.0)
+
+
+# ------------------------------------------------------------------------------------ plugins
+
+PLUGIN_GROUP = "huafeng.filters"
+
+
+def load_plugin_filters() -> list[str]:
+    """Register filters from ``huafeng.filters`` entry points; returns the names added.
+
+    Each entry point loads to a callable returning ``(name, description, fn)`` triples, ``fn``
+    following the filter contract above. A faulty plugin, or one reusing a built-in name, is
+    skipped with a warning: third-party code must not break ``huafeng`` for everyone.
+    """
+    import importlib.metadata
+    import warnings
+
+    added: list[str] = []
+    for ep in importlib.metadata.entry_points(group=PLUGIN_GROUP):
+        try:
+            for name, description, fn in ep.load()():
+                if name in FILTERS.names():
+                    warnings.warn(
+                        f"filter plugin {ep.name!r}: {name!r} already exists, skipped", stacklevel=2
+                    )
+                    continue
+                if not callable(fn):
+                    raise TypeError(f"{name!r} is not callable")
+                _filter(str(name), str(description))(fn)
+                added.append(str(name))
+        except Exception as e:  # third-party code: anything can go wrong, none of it is ours
+            warnings.warn(f"filter plugin {ep.name!r} failed ({type(e).__name__}: {e})", stacklevel=2)
+    return added
+
+
+load_plugin_filters()  # at import, so StylizeOptions and style looks can name plugin filters

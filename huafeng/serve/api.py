@@ -1,0 +1,312 @@
+"""The REST API, version 1: a thin map from HTTP to :class:`~huafeng.serve.service.Service`.
+
+Conventions: every error is JSON ``{"detail": "one readable line"}`` with a 4xx for anything the
+client can fix (400 bad value, 404 unknown id, 413 too large, 415 not an image, 422 malformed
+form) and 503 + ``Retry-After`` when the service is full. Names from clients are only ever
+looked up in registries (``resolve_style(..., allow_paths=False)``) or validated ids; no request
+value becomes a file path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
+
+from huafeng.errors import InputError
+from huafeng.infer.engine import StylizeOptions
+from huafeng.infer.filters import list_filters
+from huafeng.infer.story import MAX_CAPTION_CHARS
+from huafeng.infer.styles import list_styles, resolve_style
+from huafeng.serve.service import Service
+from huafeng.serve.store import check_sha
+from huafeng.serve.uploads import UploadError, decode_upload
+
+router = APIRouter(prefix="/api/v1")
+FORMATS = {"jpeg": "JPEG", "jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
+
+
+def service(request: Request) -> Service:
+    svc: Service = request.app.state.service
+    return svc
+
+
+def parse_filters(text: str) -> tuple[str, ...]:
+    names = tuple(f.strip() for f in text.split(",") if f.strip())
+    if len(names) > 8:
+        raise InputError("at most 8 filters")
+    return names
+
+
+class LookParams(BaseModel):
+    """A saved look ("my looks"): everything the page needs to redo a result."""
+
+    style: str = Field("default", max_length=64)
+    strength: float = Field(1.0, ge=0.0, le=1.0)
+    preserve_color: bool = False
+    filters: list[str] = Field(default_factory=list, max_length=8)
+
+    def check(self) -> LookParams:
+        resolve_style(self.style, allow_paths=False)
+        StylizeOptions(filters=tuple(self.filters))  # unknown filter → UnknownNameError
+        return self
+
+
+# -------------------------------------------------------------------------------- catalogue
+
+
+@router.get("/styles", summary="Every style: shipped models, user styles, plugins and filter looks")
+def get_styles() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": s.name,
+            "tradition": s.tradition,
+            "description": s.description,
+            "license": s.license,
+            "kind": s.kind,
+            "source": s.source,
+            "default": s.is_default,
+            "sub_styles": list(s.style_names),
+            "thumbnail": f"/api/v1/styles/{s.name}/thumbnail",
+        }
+        for s in list_styles()
+    ]
+
+
+@router.get("/filters", summary="Classic filters that can follow a style")
+def get_filters() -> list[dict[str, str]]:
+    return [
+        {"name": f.name, "description": f.description, "thumbnail": f"/api/v1/filters/{f.name}/thumbnail"}
+        for f in list_filters()
+    ]
+
+
+def _thumb(request: Request, kind: str, name: str) -> Response:
+    try:
+        data = service(request).thumbnail(kind, name)
+    except InputError as e:
+        raise HTTPException(404, str(e)) from None
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/styles/{name}/thumbnail", summary="The shipped sample photo in this style (JPEG)")
+def style_thumbnail(request: Request, name: str) -> Response:
+    return _thumb(request, "style", name)
+
+
+@router.get("/filters/{name}/thumbnail", summary="The shipped sample photo through this filter (JPEG)")
+def filter_thumbnail(request: Request, name: str) -> Response:
+    return _thumb(request, "filter", name)
+
+
+# --------------------------------------------------------------------------------- stylize
+
+
+@router.post(
+    "/stylize",
+    summary="Stylize one image; the response body is the result image",
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+)
+async def stylize(
+    request: Request,
+    image: Annotated[UploadFile, File(description="The photo (JPEG, PNG, WebP, HEIC, GIF, BMP, TIFF)")],
+    style: Annotated[str, Form(max_length=64)] = "default",
+    strength: Annotated[float, Form(ge=0.0, le=1.0)] = 1.0,
+    preserve_color: Annotated[bool, Form()] = False,
+    filters: Annotated[str, Form(max_length=400, description="Comma-separated filter names")] = "",
+    mask: Annotated[UploadFile | None, File(description="Greyscale mask: white = stylize")] = None,
+    invert_mask: Annotated[bool, Form()] = False,
+    mask_feather: Annotated[float, Form(ge=0.0, le=200.0)] = 8.0,
+    max_size: Annotated[int | None, Form(ge=16)] = None,
+    caption: Annotated[str, Form(max_length=MAX_CAPTION_CHARS)] = "",
+    format: Annotated[str, Form(description="jpeg, png or webp (default: png with alpha, else jpeg)")] = "",
+    save: Annotated[bool, Form(description="Keep the result in the history")] = False,
+) -> Response:
+    svc = service(request)
+    fmt = None
+    if format:
+        fmt = FORMATS.get(format.lower())
+        if fmt is None:
+            raise InputError(f"format must be one of jpeg, png, webp, got {format!r}")
+    source = await image.read()
+    img = decode_upload(source, "image", svc.settings.max_pixels)
+    mask_arr = None
+    if mask is not None:
+        mask_img = decode_upload(await mask.read(), "mask", svc.settings.max_pixels)
+        mask_arr = mask_img.rgb.mean(axis=2).astype("uint8")
+    limit = svc.settings.max_output_side
+    opts = StylizeOptions(
+        strength=strength,
+        preserve_color=preserve_color,
+        filters=parse_filters(filters),
+        mask=mask_arr,
+        invert_mask=invert_mask,
+        mask_feather=mask_feather,
+        max_size=min(max_size or limit, limit),
+        threads=svc.settings.threads_per_worker,
+    )
+    stylizer = svc.stylizer(style)  # unknown style → 400 before the queue
+    params = {
+        "style": stylizer.info.name,
+        "strength": strength,
+        "preserve_color": preserve_color,
+        "filters": list(opts.filters),
+        "caption": caption,
+    }
+    result = await svc.run(
+        lambda: svc.stylize(
+            img,
+            stylizer,
+            opts,
+            fmt=fmt,
+            caption=caption.strip() or None,
+            save=save,
+            params=params,
+        )
+    )
+    headers = {"X-Huafeng-Seconds": f"{result.seconds:.3f}", "X-Huafeng-Style": stylizer.info.name}
+    if result.history_id:
+        headers["X-Huafeng-History-Id"] = result.history_id
+    return Response(result.data, media_type=result.mime, headers=headers)
+
+
+# --------------------------------------------------------------------------------- stories
+
+
+@router.post("/stories", status_code=202, summary="Queue a story: photos → styled strip (PNG) + GIF (+ MP4)")
+async def create_story(
+    request: Request,
+    photos: Annotated[list[UploadFile], File(description="2 or more photos, in story order")],
+    captions: Annotated[list[str] | None, Form(description="One caption per photo (may be empty)")] = None,
+    style: Annotated[str, Form(max_length=64)] = "default",
+    strength: Annotated[float, Form(ge=0.0, le=1.0)] = 1.0,
+    preserve_color: Annotated[bool, Form()] = False,
+    video: Annotated[bool, Form(description="Also make an MP4")] = False,
+) -> dict[str, Any]:
+    svc = service(request)
+    if not 1 <= len(photos) <= svc.settings.max_story_photos:
+        raise InputError(f"a story takes 1 to {svc.settings.max_story_photos} photos, got {len(photos)}")
+    caps = [c.strip() for c in (captions or [])]
+    if len(caps) > len(photos):
+        raise InputError(f"{len(caps)} captions for {len(photos)} photos")
+    if any(len(c) > MAX_CAPTION_CHARS for c in caps):
+        raise InputError(f"captions are at most {MAX_CAPTION_CHARS} characters")
+    info = resolve_style(style, allow_paths=False)
+    datas = []
+    for i, p in enumerate(photos):
+        data = await p.read()
+        decode_upload(data, f"photos[{i}]", svc.settings.max_pixels)  # refuse now, not in the job
+        datas.append(data)
+    params = {
+        "style": info.name,
+        "strength": strength,
+        "preserve_color": preserve_color,
+        "captions": caps,
+        "video": video,
+    }
+    job = svc.submit_story(datas, params)
+    return job.public()
+
+
+# ------------------------------------------------------------------------------------ jobs
+
+
+def _job_or_404(svc: Service, job_id: str) -> dict[str, Any]:
+    job = svc.store.job(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id!r}")
+    return job.public()
+
+
+@router.get("/jobs", summary="Recent jobs, newest first")
+def get_jobs(request: Request, limit: int = 50) -> list[dict[str, Any]]:
+    return [j.public() for j in service(request).store.jobs(min(max(limit, 1), 200))]
+
+
+@router.get("/jobs/{job_id}", summary="A job's status, progress and results")
+def get_job(request: Request, job_id: str) -> dict[str, Any]:
+    return _job_or_404(service(request), job_id)
+
+
+@router.get("/jobs/{job_id}/events", summary="Server-sent events: progress until the job ends")
+async def job_events(request: Request, job_id: str) -> StreamingResponse:
+    svc = service(request)
+    first = _job_or_404(svc, job_id)
+
+    async def events() -> Any:
+        last: dict[str, Any] | None = None
+        state = first
+        idle = 0.0
+        while True:
+            if state != last:
+                yield f"event: progress\ndata: {json.dumps(state)}\n\n"
+                last, idle = state, 0.0
+            if state["status"] in ("done", "failed") or svc.stopping:
+                return
+            await asyncio.sleep(0.25)
+            idle += 0.25
+            if idle >= 10:
+                yield ": keep-alive\n\n"
+                idle = 0.0
+            if await request.is_disconnected():
+                return
+            state = _job_or_404(svc, job_id)
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+# ------------------------------------------------------------------------- history, presets
+
+
+@router.get("/history", summary="Saved results, newest first")
+def get_history(request: Request, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    return service(request).store.history(min(max(limit, 1), 200), max(offset, 0))
+
+
+@router.delete("/history/{entry_id}", status_code=204, summary="Forget a result")
+def delete_history(request: Request, entry_id: str) -> Response:
+    if not service(request).store.delete_history(entry_id):
+        raise HTTPException(404, f"no history entry {entry_id!r}")
+    return Response(status_code=204)
+
+
+@router.get("/presets", summary='Saved looks ("my looks")')
+def get_presets(request: Request) -> list[dict[str, Any]]:
+    return service(request).store.presets()
+
+
+@router.put("/presets/{name}", summary="Save or replace a look")
+def put_preset(request: Request, name: str, look: LookParams) -> dict[str, Any]:
+    service(request).store.put_preset(name, look.check().model_dump())
+    return {"name": name.strip(), "params": look.model_dump()}
+
+
+@router.delete("/presets/{name}", status_code=204, summary="Delete a look")
+def delete_preset(request: Request, name: str) -> Response:
+    if not service(request).store.delete_preset(name):
+        raise HTTPException(404, f"no preset {name!r}")
+    return Response(status_code=204)
+
+
+# ----------------------------------------------------------------------------------- files
+
+
+@router.get("/files/{sha}", summary="A stored result or input, by its SHA-256")
+def get_file(request: Request, sha: str) -> FileResponse:
+    try:
+        found = service(request).store.blob(check_sha(sha))
+    except InputError as e:
+        raise HTTPException(404, str(e)) from None
+    if found is None:
+        raise HTTPException(404, "no such file (deleted by retention?)")
+    path, mime = found
+    return FileResponse(
+        path, media_type=mime, headers={"Cache-Control": "public, max-age=31536000, immutable"}
+    )
+
+
+__all__ = ["UploadError", "router"]

@@ -1,0 +1,300 @@
+"""The service's working parts behind the HTTP routes: store, worker pool, jobs, thumbnails.
+
+Kept apart from :mod:`huafeng.serve.api` so the routes stay a thin map from HTTP to these
+methods, and so a test (or a benchmark measuring service overhead) can drive them directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib.resources
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from huafeng.errors import InputError
+from huafeng.imageio import Image, atomic_write_bytes, encode_animation, encode_image, read_image, resize
+from huafeng.infer.engine import StylizeOptions, Stylizer
+from huafeng.infer.filters import apply_filters, list_filters
+from huafeng.infer.story import StoryOptions, add_caption, make_story
+from huafeng.infer.styles import StyleInfo, resolve_style
+from huafeng.serve.metrics import Metrics
+from huafeng.serve.pool import Busy, WorkerPool
+from huafeng.serve.settings import ServeSettings
+from huafeng.serve.store import Job, Store
+
+log = logging.getLogger("huafeng.serve")
+T = TypeVar("T")
+MIME = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "GIF": "image/gif",
+    "MP4": "video/mp4",
+}
+THUMB_SOURCE = "chelsea.jpg"  # one shipped sample, so every thumbnail shows the same scene
+
+
+class Timeout(Exception):
+    """The work did not finish within the request time limit."""
+
+
+@dataclass(frozen=True)
+class Result:
+    data: bytes
+    mime: str
+    history_id: str | None
+    seconds: float
+
+
+class Service:
+    def __init__(self, settings: ServeSettings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store(settings.data_dir)
+        self.pool = WorkerPool(settings.workers, settings.queue_size)
+        self.metrics = Metrics(self.pool, self.store)
+        self.started = time.time()
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._job_threads: list[threading.Thread] = []
+        self._thumb_lock = threading.Lock()
+        self.thumb_dir = settings.data_dir / "thumbs"
+
+    # --------------------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        n = self.store.requeue_unfinished()
+        if n:
+            log.info("re-queued %d job(s) left running by the last stop", n)
+        for i in range(self.settings.job_workers):
+            t = threading.Thread(target=self._job_loop, name=f"huafeng-jobs-{i}", daemon=True)
+            t.start()
+            self._job_threads.append(t)
+
+    def stop(self) -> None:
+        """Graceful: refuse new work, let running work finish within the grace, re-queue the rest."""
+        self._stopping.set()
+        self._wake.set()
+        grace = self.settings.shutdown_grace_s
+        deadline = time.monotonic() + grace
+        self.pool.shutdown(grace)
+        for t in self._job_threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        n = self.store.requeue_unfinished()
+        if n:
+            log.warning("re-queued %d unfinished job(s) for the next start", n)
+        self.store.close()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    # ------------------------------------------------------------------------------- work
+
+    async def run(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on the pool; :class:`Busy` when full, :class:`Timeout` past the time limit."""
+        if self.stopping:
+            raise Busy(5)
+        fut = self.pool.submit(fn)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(fut), self.settings.request_timeout_s)
+        except TimeoutError:
+            fut.cancel()  # dropped unrun if it is still queued
+            raise Timeout(f"not finished within {self.settings.request_timeout_s:g} s") from None
+
+    def stylizer(self, style: str) -> Stylizer:
+        info = resolve_style(style, allow_paths=False)
+        return Stylizer(info, threads=self.settings.threads_per_worker)
+
+    def stylize(
+        self,
+        img: Image,
+        stylizer: Stylizer,
+        opts: StylizeOptions,
+        *,
+        fmt: str | None,
+        caption: str | None = None,
+        save: bool = False,
+        params: dict[str, Any] | None = None,
+    ) -> Result:
+        """Engine call + encode (+ history). Runs on a worker thread."""
+        t0 = time.perf_counter()
+        out = stylizer.stylize(img, opts)
+        self.metrics.stylize_seconds.labels(stylizer.info.name).observe(time.perf_counter() - t0)
+        if caption:  # the band changes the size, so alpha cannot follow; flatten
+            out = Image(rgb=add_caption(out.rgb, caption), exif=out.exif, icc=out.icc)
+        fmt = (fmt or ("PNG" if out.alpha is not None else "JPEG")).upper()
+        data = encode_image(out, fmt, quality=90)
+        hid = None
+        if save:
+            result_sha = self.store.put_blob(data, MIME[fmt])
+            # the "before" picture, re-encoded: displayable in any browser, never the client's bytes
+            src = img.with_rgb(_fit(img.rgb, self.settings.max_output_side))
+            source_sha = self.store.put_blob(encode_image(src, "JPEG", quality=85), MIME["JPEG"])
+            hid = self.store.add_history(
+                "stylize", params or {}, result_sha, source_sha, keep=self.settings.max_history
+            )
+        return Result(data, MIME[fmt], hid, time.perf_counter() - t0)
+
+    # -------------------------------------------------------------------------- thumbnails
+
+    def _thumb_source(self) -> np.ndarray:
+        res = importlib.resources.files("huafeng").joinpath("assets", "samples", THUMB_SOURCE)
+        rgb = read_image(res.read_bytes()).rgb
+        h, w = rgb.shape[:2]
+        s = min(h, w)
+        square = rgb[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s]
+        side = self.settings.thumbnail_side
+        return resize(np.ascontiguousarray(square), (side, side))
+
+    def thumbnail(self, kind: str, name: str) -> bytes:
+        """A JPEG of the shipped sample made by the style/filter itself, cached on disk.
+
+        The cache key covers the model file's size and mtime, so a retrained style gets a new
+        thumbnail; the file name is a hash, so no client-supplied text reaches the file system.
+        """
+        if kind == "style":
+            info = resolve_style(name, allow_paths=False)
+            ident = _style_ident(info)
+        else:
+            names = {f.name for f in list_filters()}
+            if name not in names:
+                raise InputError(f"unknown filter {name!r}")
+            ident = f"filter:{name}"
+        key = hashlib.sha256(f"{ident}|{self.settings.thumbnail_side}|v1".encode()).hexdigest()
+        path = self.thumb_dir / f"{key}.jpg"
+        if path.exists():
+            return path.read_bytes()
+        with self._thumb_lock:  # one at a time: a gallery asks for all of them at once
+            if path.exists():
+                return path.read_bytes()
+            src = self._thumb_source()
+            if kind == "style":
+                rgb = Stylizer(info, threads=self.settings.threads_per_worker).stylize_array(src)
+            else:
+                x = apply_filters(src.astype(np.float32) / 255.0, [name])
+                rgb = np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
+            data = encode_image(Image(rgb=rgb), "JPEG", quality=85)
+            atomic_write_bytes(path, data)
+            return data
+
+    # -------------------------------------------------------------------------------- jobs
+
+    def submit_story(self, uploads: list[bytes], params: dict[str, Any]) -> Job:
+        if self.stopping:
+            raise Busy(5)
+        if self.store.count_jobs("queued") >= self.settings.max_queued_jobs:
+            raise Busy(max(5, round(self.pool.retry_after() * self.settings.max_queued_jobs)))
+        inputs = [self.store.put_blob(b, "application/octet-stream") for b in uploads]
+        job = self.store.create_job("story", params, inputs)
+        self._wake.set()
+        return job
+
+    def _job_loop(self) -> None:
+        while not self.stopping:
+            try:
+                job = self.store.claim_next_job()
+            except Exception:  # the store closed under us at shutdown
+                return
+            if job is None:
+                self._wake.wait(1.0)
+                self._wake.clear()
+                continue
+            try:
+                results = self._run_job(job)
+            except Exception as e:
+                if self.stopping:
+                    return  # left 'running': stop() re-queues it
+                msg = str(e) if isinstance(e, InputError) else f"internal error ({type(e).__name__})"
+                if not isinstance(e, InputError):
+                    log.exception("job %s failed", job.id)
+                self.store.update_job(job.id, status="failed", error=msg, message="failed")
+                continue
+            if self.stopping:
+                return
+            self.store.update_job(job.id, status="done", progress=1.0, message="done", results=results)
+            self.store.enforce_retention(keep_jobs=self.settings.max_jobs_kept)
+
+    def _run_job(self, job: Job) -> dict[str, str]:
+        if job.kind != "story":
+            raise InputError(f"unknown job kind {job.kind!r}")
+        p = job.params
+        photos = []
+        for sha in job.inputs:
+            found = self.store.blob(sha)
+            if found is None:
+                raise InputError("an input of this job is gone (deleted by retention?)")
+            photos.append(read_image(found[0].read_bytes(), max_pixels=self.settings.max_pixels))
+        opts = StoryOptions(
+            strength=float(p.get("strength", 1.0)),
+            preserve_color=bool(p.get("preserve_color", False)),
+            panel_side=int(p.get("panel_side", 480)),
+            threads=self.settings.threads_per_worker,
+        )
+
+        def progress(frac: float, message: str) -> None:
+            if not self.stopping:
+                self.store.update_job(job.id, progress=0.9 * frac, message=message)
+
+        story = make_story(
+            photos,
+            p.get("captions") or None,
+            resolve_style(p["style"], allow_paths=False),
+            opts,
+            progress=progress,
+        )
+        self.store.update_job(job.id, progress=0.92, message="encoding")
+        results = {
+            "strip": self.store.put_blob(encode_image(story.strip, "PNG"), MIME["PNG"]),
+            "gif": self.store.put_blob(encode_animation(story.frames, "GIF"), MIME["GIF"]),
+        }
+        if p.get("video"):
+            results["mp4"] = self.store.put_blob(_story_mp4(story), MIME["MP4"])
+        self.store.add_history("story", p, results["strip"], None, keep=self.settings.max_history)
+        return results
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "status": "stopping" if self.stopping else "ok",
+            "uptime_s": round(time.time() - self.started, 1),
+            "workers": self.pool.workers,
+            "busy": self.pool.busy,
+            "waiting": self.pool.waiting,
+            "queue_size": self.pool.queue_size,
+            "jobs_queued": self.store.count_jobs("queued"),
+        }
+
+
+def _fit(rgb: np.ndarray, side: int) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    if max(h, w) <= side:
+        return rgb
+    f = side / max(h, w)
+    return resize(rgb, (max(1, round(w * f)), max(1, round(h * f))))
+
+
+def _style_ident(info: StyleInfo) -> str:
+    if info.path is not None:
+        st = Path(info.path).stat()
+        return f"style:{info.name}:{info.path}:{st.st_size}:{st.st_mtime_ns}"
+    return f"style:{info.name}:{json.dumps(list(info.filters))}"
+
+
+def _story_mp4(story: Any) -> bytes:
+    import tempfile
+
+    from huafeng.infer.story import write_story_video
+
+    with tempfile.TemporaryDirectory(prefix="huafeng-story-") as d:
+        path = Path(d) / "story.mp4"
+        write_story_video(path, story)
+        return path.read_bytes()

@@ -1,0 +1,243 @@
+// huafeng page: plain JS against /api/v1 (no build step). State lives in `S`; every server call goes
+// through api(), which adds the API token (asked for once, kept in a SameSite=Strict cookie).
+"use strict";
+const $ = (id) => document.getElementById(id);
+const PROXY_SIDE = 384; // live preview runs on this downscaled copy: ~10x fewer pixels than a phone photo
+const S = { file: null, proxy: null, style: "default", filters: new Set(), previewSeq: 0, resultUrl: null, beforeUrl: null };
+
+async function api(path, opts = {}) {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const r = await fetch(path, Object.assign({ credentials: "same-origin" }, opts));
+    if (r.status === 401 && attempt === 0) {
+      const t = prompt("This huafeng server needs its API token:");
+      if (!t) break;
+      document.cookie = `huafeng_token=${encodeURIComponent(t)}; SameSite=Strict; path=/`;
+      continue;
+    }
+    if (!r.ok) {
+      let msg = `${r.status}`;
+      try { msg = (await r.json()).detail || msg; } catch (e) { /* not JSON */ }
+      if (r.status === 503) msg = `busy, try again in ${r.headers.get("Retry-After") || "a few"} s (${msg})`;
+      throw new Error(msg);
+    }
+    return r;
+  }
+  throw new Error("not authorised");
+}
+
+function status(el, text, error = false) { el.textContent = text; el.classList.toggle("error", error); }
+function el(tag, attrs = {}, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "on") for (const [ev, fn] of Object.entries(v)) e.addEventListener(ev, fn);
+    else if (k === "text") e.textContent = v;
+    else e.setAttribute(k, v);
+  }
+  kids.forEach((k) => e.append(k));
+  return e;
+}
+function debounce(fn, ms) { let t; return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); }; }
+
+// ------------------------------------------------------------------------------ input photo
+async function makeProxy(file) {
+  const bmp = await createImageBitmap(file, { imageOrientation: "from-image" });
+  const f = Math.min(1, PROXY_SIDE / Math.max(bmp.width, bmp.height));
+  const c = el("canvas"); c.width = Math.round(bmp.width * f); c.height = Math.round(bmp.height * f);
+  c.getContext("2d").drawImage(bmp, 0, 0, c.width, c.height);
+  return new Promise((res) => c.toBlob(res, "image/jpeg", 0.9));
+}
+
+async function setFile(file) {
+  if (!file) return;
+  if (!file.type.startsWith("image/") && file.type !== "") { status($("status"), `${file.name}: not an image`, true); return; }
+  S.file = file;
+  try { S.proxy = await makeProxy(file); } catch (e) { S.proxy = file; } // e.g. HEIC: the server can still read it
+  if (S.beforeUrl) URL.revokeObjectURL(S.beforeUrl);
+  S.beforeUrl = URL.createObjectURL(S.proxy);
+  $("before").src = S.beforeUrl;
+  $("after").removeAttribute("src");
+  $("download").hidden = true;
+  $("work").hidden = false;
+  preview();
+}
+
+$("file").addEventListener("change", (e) => setFile(e.target.files[0]));
+const drop = $("drop");
+drop.addEventListener("click", (e) => { if (e.target === drop || e.target.tagName === "P") $("file").click(); });
+drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); setFile(e.dataTransfer.files[0]); });
+document.addEventListener("paste", (e) => {
+  const item = [...(e.clipboardData || {}).items || []].find((i) => i.type.startsWith("image/"));
+  if (item) setFile(item.getAsFile());
+});
+
+// ------------------------------------------------------------------------------ options
+function look() {
+  return { style: S.style, strength: parseFloat($("strength").value), preserve_color: $("preserve").checked, filters: [...S.filters] };
+}
+function form(blob, extra = {}) {
+  const l = look(); const fd = new FormData();
+  fd.append("image", blob, "photo");
+  fd.append("style", l.style); fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
+  fd.append("filters", l.filters.join(",")); fd.append("caption", $("caption").value);
+  for (const [k, v] of Object.entries(extra)) fd.append(k, v);
+  return fd;
+}
+
+const preview = debounce(async () => {
+  if (!S.proxy) return;
+  const seq = ++S.previewSeq; // answers can arrive out of order: only the latest is shown
+  $("busy").hidden = false;
+  try {
+    const r = await api("/api/v1/stylize", { method: "POST", body: form(S.proxy, { format: "jpeg" }) });
+    const blob = await r.blob();
+    if (seq !== S.previewSeq) return;
+    showResult(blob, false);
+    status($("status"), `preview: ${r.headers.get("X-Huafeng-Style")} in ${r.headers.get("X-Huafeng-Seconds")} s`);
+  } catch (e) { if (seq === S.previewSeq) status($("status"), e.message, true); }
+  finally { if (seq === S.previewSeq) $("busy").hidden = true; }
+}, 200);
+
+function showResult(blob, full, name) {
+  if (S.resultUrl) URL.revokeObjectURL(S.resultUrl);
+  S.resultUrl = URL.createObjectURL(blob);
+  $("after").src = S.resultUrl;
+  $("compare").dataset.state = full ? "full" : "preview";
+  const dl = $("download");
+  dl.href = S.resultUrl; dl.download = name || `huafeng-${S.style}.jpg`; dl.hidden = !full;
+}
+
+$("strength").addEventListener("input", () => { $("strength-out").textContent = parseFloat($("strength").value).toFixed(2); preview(); });
+$("preserve").addEventListener("change", preview);
+$("caption").addEventListener("input", preview);
+$("split").addEventListener("input", () => { $("after-clip").style.clipPath = `inset(0 0 0 ${$("split").value}%)`; });
+
+$("render").addEventListener("click", async () => {
+  if (!S.file) return;
+  const fmt = $("format").value;
+  $("busy").hidden = false; $("render").disabled = true;
+  try {
+    const r = await api("/api/v1/stylize", { method: "POST", body: form(S.file, { format: fmt, save: "true" }) });
+    S.previewSeq++; // a late preview must not replace the full-size result
+    showResult(await r.blob(), true, `huafeng-${S.style}.${fmt === "jpeg" ? "jpg" : fmt}`);
+    status($("status"), `full size: ${r.headers.get("X-Huafeng-Seconds")} s — saved to history`);
+    loadHistory();
+  } catch (e) { status($("status"), e.message, true); }
+  finally { $("busy").hidden = true; $("render").disabled = false; }
+});
+
+// ------------------------------------------------------------------------------ gallery
+function selectStyle(name) {
+  S.style = name;
+  document.querySelectorAll(".style-card").forEach((c) => c.classList.toggle("selected", c.dataset.style === name));
+  preview();
+}
+
+async function loadStyles() {
+  const styles = await (await api("/api/v1/styles")).json();
+  const groups = {};
+  for (const s of styles) (groups[s.tradition] = groups[s.tradition] || []).push(s);
+  const g = $("gallery"); g.replaceChildren();
+  for (const [trad, items] of Object.entries(groups).sort()) {
+    const grid = el("div", { class: "grid" });
+    for (const s of items) {
+      grid.append(el("button", { class: "style-card", "data-style": s.name, title: s.description, on: { click: () => selectStyle(s.name) } },
+        el("img", { src: s.thumbnail, alt: s.name, loading: "lazy" }), el("div", { text: s.name.replace(/_/g, " ") })));
+      if (s.default) S.style = s.name;
+    }
+    g.append(el("div", { class: "tradition" }, el("h3", { text: trad }), grid));
+  }
+  selectStyle(S.style);
+}
+
+async function loadFilters() {
+  const filters = await (await api("/api/v1/filters")).json();
+  const box = $("filters"); box.replaceChildren();
+  for (const f of filters) {
+    box.append(el("button", { class: "chip", "data-filter": f.name, title: f.description, text: f.name, on: { click: (e) => {
+      S.filters.has(f.name) ? S.filters.delete(f.name) : S.filters.add(f.name);
+      e.target.classList.toggle("on", S.filters.has(f.name)); preview();
+    } } }));
+  }
+}
+
+// ------------------------------------------------------------------------------ presets
+async function loadPresets() {
+  const presets = await (await api("/api/v1/presets")).json();
+  const box = $("presets"); box.replaceChildren();
+  for (const p of presets) {
+    const chip = el("span", { class: "chip" });
+    chip.append(el("a", { href: "#", text: p.name, on: { click: (e) => { e.preventDefault(); applyLook(p.params); } } }),
+      el("a", { href: "#", class: "x", title: "delete", text: "×", on: { click: async (e) => {
+        e.preventDefault(); await api(`/api/v1/presets/${encodeURIComponent(p.name)}`, { method: "DELETE" }); loadPresets();
+      } } }));
+    box.append(chip);
+  }
+}
+function applyLook(p) {
+  $("strength").value = p.strength; $("strength-out").textContent = Number(p.strength).toFixed(2);
+  $("preserve").checked = p.preserve_color;
+  S.filters = new Set(p.filters);
+  document.querySelectorAll("[data-filter]").forEach((c) => c.classList.toggle("on", S.filters.has(c.dataset.filter)));
+  selectStyle(p.style);
+}
+$("preset-save").addEventListener("click", async () => {
+  const name = $("preset-name").value.trim();
+  if (!name) return;
+  try {
+    await api(`/api/v1/presets/${encodeURIComponent(name)}`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(look()) });
+    $("preset-name").value = ""; loadPresets();
+  } catch (e) { status($("status"), e.message, true); }
+});
+
+// ------------------------------------------------------------------------------ history
+async function loadHistory() {
+  const items = await (await api("/api/v1/history?limit=40")).json();
+  const box = $("history"); box.replaceChildren();
+  for (const h of items) {
+    const label = h.kind === "story" ? `story · ${h.params.style}` : `${h.params.style} · ${h.params.strength}`;
+    box.append(el("div", { class: "history-item" },
+      el("img", { src: h.result, alt: label, loading: "lazy", on: { click: () => openHistory(h) } }), el("div", { text: label })));
+  }
+}
+function openHistory(h) {
+  $("work").hidden = false;
+  $("before").src = h.source || h.result; $("after").src = h.result;
+  const dl = $("download"); dl.href = h.result; dl.download = `huafeng-${h.id}`; dl.hidden = false;
+  if (h.kind === "stylize") applyLook(Object.assign({ filters: [] }, h.params));
+  window.scrollTo({ top: 0, behavior: "smooth" });
+}
+
+// ------------------------------------------------------------------------------ story
+$("story-files").addEventListener("change", (e) => {
+  const box = $("story-captions"); box.replaceChildren();
+  [...e.target.files].forEach((f, i) => box.append(el("input", { type: "text", maxlength: "200", placeholder: `caption ${i + 1} (${f.name})` })));
+  $("story-go").disabled = e.target.files.length === 0;
+});
+$("story-go").addEventListener("click", async () => {
+  const files = [...$("story-files").files];
+  const fd = new FormData();
+  files.forEach((f) => fd.append("photos", f, f.name));
+  document.querySelectorAll("#story-captions input").forEach((i) => fd.append("captions", i.value));
+  const l = look(); fd.append("style", l.style); fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
+  const bar = $("story-progress"); bar.hidden = false; bar.value = 0; $("story-go").disabled = true;
+  try {
+    const job = await (await api("/api/v1/stories", { method: "POST", body: fd })).json();
+    const es = new EventSource(`/api/v1/jobs/${job.id}/events`);
+    es.addEventListener("progress", (ev) => {
+      const j = JSON.parse(ev.data);
+      bar.value = j.progress; status($("story-status"), j.message);
+      if (j.status === "done" || j.status === "failed") {
+        es.close(); $("story-go").disabled = false;
+        if (j.status === "failed") { status($("story-status"), j.error, true); return; }
+        $("story-result").replaceChildren(el("img", { src: j.results.gif, alt: "story animation" }), el("img", { src: j.results.strip, alt: "story strip" }),
+          el("p", {}, el("a", { href: j.results.strip, download: "story.png", text: "strip (PNG)" }), " · ", el("a", { href: j.results.gif, download: "story.gif", text: "animation (GIF)" })));
+        loadHistory();
+      }
+    });
+    es.onerror = () => { es.close(); $("story-go").disabled = false; };
+  } catch (e) { status($("story-status"), e.message, true); $("story-go").disabled = false; }
+});
+
+Promise.all([loadStyles(), loadFilters(), loadPresets(), loadHistory()]).catch((e) => status($("status"), e.message, true));

@@ -1,0 +1,48 @@
+"""`huafeng serve` and `huafeng story` through the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from huafeng.cli import app
+from huafeng.imageio import read_image
+from tests.serve.conftest import photo_bytes
+
+runner = CliRunner()
+
+
+def test_help() -> None:
+    for cmd, flag in (("serve", "--token"), ("story", "--captions")):
+        r = runner.invoke(app, [cmd, "--help"])
+        assert r.exit_code == 0 and flag in r.output
+
+
+def test_serve_refuses_a_public_bind_without_token(tmp_path: Path) -> None:
+    import pytest
+
+    from huafeng.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["serve", "--host", "0.0.0.0", "--data-dir", str(tmp_path)])
+    assert e.value.code == 2
+
+
+def test_story_cli_writes_strip_and_gif(tmp_path: Path) -> None:
+    photos = []
+    for i in range(2):
+        p = tmp_path / f"{i}.jpg"
+        p.write_bytes(photo_bytes(seed=i))
+        photos.append(str(p))
+    caps = tmp_path / "caps.txt"
+    caps.write_text("第一天\nday two\n", encoding="utf-8")
+    out = tmp_path / "story"
+    r = runner.invoke(
+        app, ["story", *photos, "-s", "sepia", "--captions", str(caps), "-o", str(out), "--panel", "96"]
+    )
+    assert r.exit_code == 0, r.output
+    strip = read_image(out.with_suffix(".png"))
+    assert strip.size[0] > 2 * 96 and out.with_suffix(".gif").read_bytes()[:6] == b"GIF89a"
+    again = runner.invoke(app, ["story", *photos, "-s", "sepia", "-o", str(out)])
+    assert again.exit_code != 0  # refuses to overwrite without --overwrite
