@@ -20,7 +20,7 @@ from huafeng.caption.text import sanitize
 from huafeng.errors import InputError
 
 Region = str | tuple[float, float]
-"""``"top"``, ``"bottom"``, ``"auto"``, or the block's top-left ``(x, y)`` (pixels, or fractions ≤ 1)."""
+"""``"top"``, ``"bottom"``, ``"auto"``, or the block's top-left ``(x, y)`` in pixels."""
 
 SHADOW_OPACITY = 0.45
 
@@ -105,10 +105,7 @@ def _at_xy(
     text: str, chain: FontChain, size: tuple[int, int], xy: tuple[float, float], spec: L.TextSpec, cap: int
 ) -> tuple[L.Block, Box]:
     w, h = size
-    x, y = (
-        round(v * s) if 0 <= v <= 1 and isinstance(v, float) else round(v)
-        for v, s in zip(xy, size, strict=False)
-    )
+    x, y = round(xy[0]), round(xy[1])
     if not (0 <= x < w - 16 and 0 <= y < h - 16):
         raise InputError(f"caption position ({x}, {y}) is outside the {w}x{h} px picture")
     b = L.fit(text, chain, (w - x, h - y), spec, max_size=cap)

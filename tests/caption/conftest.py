@@ -13,8 +13,6 @@ import pytest
 from huafeng import imageio
 from tests.conftest import SAMPLES
 
-pytest.importorskip("manimgx_fonts_cjk", reason="caption fonts missing: pip install 'huafeng[caption]'")
-
 
 @pytest.fixture(scope="session")
 def astronaut() -> imageio.Image:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+pytest.importorskip("manimgx_fonts_cjk", reason="caption fonts missing: pip install 'huafeng[caption]'")
+
 from huafeng.caption import layout as L
 from huafeng.caption.fonts import default_chain
 from huafeng.errors import InputError

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+pytest.importorskip("manimgx_fonts_cjk", reason="caption fonts missing: pip install 'huafeng[caption]'")
+
 from huafeng import imageio
 from huafeng.caption.compose import draw_caption, plan_caption
 from huafeng.caption.meme import render_meme
@@ -21,7 +23,7 @@ def _changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def test_text_is_drawn_where_it_was_placed() -> None:
     rgb = np.full((240, 320, 3), 120, np.uint8)
-    cap = plan_caption(rgb, "好耶 yay", region=(0.1, 0.5))
+    cap = plan_caption(rgb, "好耶 yay", region=(32, 120))
     out = draw_caption(rgb, cap)
     x, y, w, h = cap.box
     assert (x, y) == (32, 120)

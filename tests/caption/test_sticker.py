@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
+pytest.importorskip("manimgx_fonts_cjk", reason="caption fonts missing: pip install 'huafeng[caption]'")
+
 from huafeng import imageio
 from huafeng.caption.sticker import ANIMS, motion, render_sticker, write_sticker
 from huafeng.errors import InputError, OutputExistsError

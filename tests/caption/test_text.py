@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+pytest.importorskip("manimgx_fonts_cjk", reason="caption fonts missing: pip install 'huafeng[caption]'")
+
 from huafeng.caption.fonts import default_chain
 from huafeng.caption.text import MAX_CHARS, NO_START, atoms, break_lines, sanitize
 from huafeng.errors import InputError
