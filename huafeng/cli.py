@@ -100,10 +100,19 @@ _WRITABLE = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
 
 @app.command()
 def stylize(
+    ctx: typer.Context,
     inputs: Annotated[list[str], typer.Argument(help="Image files, folders or globs.", show_default=False)],
     style: Annotated[
         str, typer.Option("-s", "--style", help="Style name (see `huafeng styles`) or .onnx path.")
     ] = ("default"),
+    ask: Annotated[
+        str | None,
+        typer.Option(
+            "--ask",
+            help="Say what you want: '来点复古感，淡一点', 'make it dreamy, keep the colours'. "
+            "Explicit flags win over the phrase; see `huafeng ask`.",
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="Output file, or folder for many inputs [default: ./stylized/]."),
@@ -147,7 +156,8 @@ def stylize(
     paths = imageio.list_images(inputs)
     if not paths:
         raise InputError("no input images found")
-    info = resolve_style(style)
+    parsed = _parse_ask(ctx, ask, style) if ask is not None else None
+    info = resolve_style(parsed.style or style if parsed is not None else style)
     opts = StylizeOptions(
         strength=strength,
         preserve_color=preserve_color,
@@ -159,6 +169,8 @@ def stylize(
         tile=tile,
         threads=threads,
     )
+    if parsed is not None:
+        opts = _apply_ask(ctx, parsed, opts)
     if mask is not None and not mask.exists():
         raise InputError(f"{mask}: mask file not found")
     stylizer = Stylizer(info, threads=threads)
@@ -204,6 +216,74 @@ def stylize(
             err.print(f"{len(results) - len(failed)} of {len(results)} done")
     if failed:
         raise typer.Exit(2)
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the user typed option ``name`` (rather than it holding its default)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name != "DEFAULT"
+
+
+def _parse_ask(ctx: typer.Context, phrase: str, style: str) -> Any:
+    """``--ask``: parse the phrase, warn about words not understood; an explicit ``-s`` wins."""
+    from huafeng.caption.ask import parse_ask
+
+    parsed = parse_ask(phrase)
+    for line in parsed.warnings():
+        err.print(f"[yellow]warning:[/yellow] {line}", soft_wrap=True)
+    return parsed.with_style(style) if _given(ctx, "style") else parsed
+
+
+def _apply_ask(ctx: typer.Context, parsed: Any, opts: Any) -> Any:
+    """Fold the phrase into ``opts``, then put back every option the user gave explicitly.
+
+    Explicit ``-f`` filters are all kept (a phrase's 不要黑白 cannot drop them); the phrase's own
+    filters are added after them.
+    """
+    from dataclasses import replace
+
+    asked = parsed.apply(opts)
+    keep: dict[str, Any] = {k: getattr(opts, k) for k in ("strength", "preserve_color") if _given(ctx, k)}
+    if _given(ctx, "filters"):
+        keep["filters"] = opts.filters + tuple(f for f in parsed.filters if f not in opts.filters)
+    return replace(asked, **keep)
+
+
+@app.command(
+    "ask",
+    help="Show how an everyday phrase is understood as stylize options (what `stylize --ask` does).\n\n"
+    "Chinese, English or both: '来点复古感，淡一点', '国风 yyds', 'make it dreamy, keep the colours', "
+    "'like Van Gogh but lighter', '不要黑白'.\n\n"
+    "Understood: styles (国风/水墨/ink, 浮世绘/ukiyo-e, 梵高/van gogh, 呐喊/the scream, 赛博朋克/abstract, "
+    "油画/oil painting, 水彩/watercolor, 素描/sketch, 卡通/anime), looks (复古/vintage, 黑白/b&w, "
+    "老照片/sepia, 胶片/film, 日系, ins风, 氛围感/moody, 梦幻/dreamy), strength (淡一点/lighter, "
+    "稍微/a bit, 浓一点/stronger, 再淡一点, 50%), colours (保留颜色/keep the colours) and negation "
+    "(不要黑白, no filter). The full list: huafeng/caption/lexicon/ask.yaml.",
+)
+def ask_command(
+    phrase: Annotated[str, typer.Argument(help="What you would say, in quotes.", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the parse as JSON.")] = False,
+) -> None:
+    from huafeng.caption.ask import parse_ask
+
+    parsed = parse_ask(phrase)
+    if as_json:
+        _print_json(parsed.to_dict())
+        return
+    for line in parsed.warnings():
+        err.print(f"[yellow]warning:[/yellow] {line}", soft_wrap=True)
+    pc = parsed.preserve_color
+    rows = [
+        ("style", parsed.style or "(unchanged)"),
+        ("filters", " + ".join(parsed.filters) or "(none added)"),
+        ("without", ", ".join("all filters" if f == "*" else f for f in parsed.excluded) or "-"),
+        ("strength", "(unchanged)" if parsed.strength is None else f"{parsed.strength:g}"),
+        ("keep colours", "(unchanged)" if pc is None else "yes" if pc else "no"),
+        ("understood", "; ".join(f"{w} → {m}" for w, m in parsed.matched)),
+        ("as flags", " ".join(["huafeng stylize IMG", *parsed.to_flags()])),
+    ]
+    for key, value in rows:
+        out.print(f"[bold]{key:<13}[/bold]{value}", soft_wrap=True)
 
 
 # ------------------------------------------------------------------------------------ listings
