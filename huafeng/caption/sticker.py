@@ -47,7 +47,7 @@ class Motion:
     strength: float = 1.0  # style strength of the picture (morph)
 
 
-def _ease_out_back(u: float) -> float:
+def ease_out_back(u: float) -> float:
     """Overshoots a little then settles: the "pop" of chat stickers (Penner's easing)."""
     c1 = 1.70158
     return 1 + (c1 + 1) * (u - 1) ** 3 + c1 * (u - 1) ** 2
@@ -64,7 +64,7 @@ def motion(anim: str, t: float, *, n_chars: int, size: int, seed: int = 0) -> Mo
         return Motion(upto=min(n_chars, math.floor(n_chars * t / 0.7) + 1))
     if anim == "pop":
         u = min(t / 0.3, 1.0)
-        return Motion(scale=max(0.05, _ease_out_back(u)), alpha=min(1.0, 3 * u))
+        return Motion(scale=max(0.05, ease_out_back(u)), alpha=min(1.0, 3 * u))
     if anim == "shake":  # deterministic jitter that returns to rest at the loop point
         rng = np.random.default_rng(seed + round(t * 1000))
         amp = size * 0.08 * math.sin(math.pi * t)
@@ -139,10 +139,13 @@ def write_sticker(
     """Write ``.gif``/``.webp`` (looping) or ``.mp4`` (H.264)."""
     p = Path(path)
     if p.suffix.lower() == ".mp4":
-        from huafeng.caption.clip import write_mp4
+        from fractions import Fraction
 
-        fps = 1000.0 * len(anim.frames) / max(1, anim.duration_ms)
-        return write_mp4(p, [f.rgb for f in anim.frames], fps, overwrite=overwrite, protect=protect)
+        from huafeng import videoio
+
+        fps = Fraction(1000 * len(anim.frames), max(1, anim.duration_ms))
+        videoio.write_video(p, anim.frames, fps, overwrite=overwrite, protect=protect)
+        return p
     if p.suffix.lower() not in (".gif", ".webp"):
         raise InputError(f"{p}: a sticker is written as .gif, .webp or .mp4")
     from huafeng.imageio import write_animation
