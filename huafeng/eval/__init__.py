@@ -9,14 +9,25 @@ Front doors::
 
 Metrics (each module cites its paper and states its protocol): ``ssim_y256`` (:mod:`.ssim`),
 ``percep_effl0_256`` (:mod:`.perceptual`, LPIPS-like), ``gram_effl0_256_mean`` /
-``gram_effl0_256_nearest`` (:mod:`.gram`). Backbone metrics use EfficientNet-Lite0
+``gram_effl0_256_nearest`` (:mod:`.gram`), ``fid_effl0_256`` and ``artfid_effl0_256``
+(:mod:`.frechet`), ``deception_effl0_256`` (:mod:`.classifier`, with the stored tradition
+classifier), ``warp_err_dis`` (:mod:`.temporal`); the per-tradition pixel checklist is
+:mod:`.defects`. ``huafeng eval`` (:mod:`.run`, :mod:`.html`, protocols in ``protocols/``) runs
+them all and writes the HTML report. Backbone metrics use EfficientNet-Lite0
 (:mod:`.backbone`), never the MobileNetV2 our training losses use. Timing and memory helpers for
 benchmarks: :mod:`.latency`, :mod:`.rss`.
 
 Importing this package does not import torch; the backbone loads it on first use.
 """
 
-from huafeng.eval import gram, perceptual, ssim  # noqa: F401  (importing registers the metrics)
+from huafeng.eval import (  # noqa: F401  (importing registers the metrics)
+    classifier,
+    frechet,
+    gram,
+    perceptual,
+    ssim,
+    temporal,
+)
 from huafeng.eval.gram import StyleReference, gram_distance, grams_of
 from huafeng.eval.perceptual import perceptual_distance
 from huafeng.eval.prep import EVAL_SIDE, pair_to_eval, to_eval

@@ -142,9 +142,16 @@ class EffNetLite0(nn.Module):
         return feats
 
     def pooled(self, rgb: np.ndarray) -> np.ndarray:
-        """1280-d pooled head features of one uint8 image (float64)."""
+        """1280-d pooled head features of one uint8 image (float64).
+
+        Computed from the cached ``s32`` tap (the last block's output), so an image already scored
+        by a Gram or perceptual metric costs only the 1x1 head convolution here.
+        """
+        s32 = self.features(rgb)["s32"]
+        n = self.net
         with torch.inference_mode():
-            return self.head(self.to_tensor(rgb))[0].double().numpy()
+            h = n._swish(n._bn1(n._conv_head(s32)))
+            return h.mean(dim=(2, 3))[0].double().numpy()  # type: ignore[no-any-return]
 
     def clear_cache(self) -> None:
         with self._lock:

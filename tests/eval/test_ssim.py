@@ -69,3 +69,22 @@ def test_bad_inputs() -> None:
         ssim(np.zeros((20, 20)), np.zeros((20, 21)))
     with pytest.raises(ValueError, match="uint8"):
         ssim_luma(np.zeros((20, 20, 3), np.float32), np.zeros((20, 20, 3), np.uint8))
+
+
+def test_equals_scikit_image_within_1e6(chelsea: np.ndarray, coffee: np.ndarray) -> None:
+    """Same settings as Wang et al.: Gaussian sigma 1.5, population covariance, data range 1."""
+    skm = pytest.importorskip("skimage.metrics", reason="scikit-image is in the [eval] extra")
+    from huafeng.eval.prep import pair_to_eval
+
+    a, b = pair_to_eval(coffee, chelsea)  # two real photos at the evaluation size, one geometry
+    x, y = luma(a), luma(b)
+    ref = skm.structural_similarity(
+        x, y, data_range=1.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False
+    )
+    assert ssim_luma(coffee, chelsea) == pytest.approx(ref, abs=1e-6)
+    assert ssim_luma(chelsea, chelsea) == pytest.approx(1.0, abs=1e-12)
+    noisy = np.clip(x + np.random.default_rng(1).normal(0, 0.05, x.shape), 0, 1)
+    ref_noisy = skm.structural_similarity(
+        x, noisy, data_range=1.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False
+    )
+    assert ssim(x, noisy) == pytest.approx(ref_noisy, abs=1e-6)
