@@ -89,3 +89,17 @@ def test_bad_input_is_an_input_error(chelsea: imageio.Image, kw: dict, match: st
 def test_tiny_picture_is_an_input_error() -> None:
     with pytest.raises(InputError, match="at least 32"):
         render_meme(imageio.Image(rgb=np.zeros((20, 20, 3), np.uint8)), "hi")
+
+
+def test_unrenderable_characters_are_dropped_not_drawn_as_tofu(chelsea: imageio.Image) -> None:
+    plain = render_meme(chelsea, "ok go")
+    odd = render_meme(chelsea, "ok \U0001d400go\u200b")  # math bold A: no bundled face has it
+    assert np.array_equal(plain.rgb, odd.rgb)  # identical pixels: nothing drawn in its place
+    assert "U+1D400" in odd.info["caption_notes"][0]
+
+
+@pytest.mark.parametrize("text", ["😂🎉👍", "שלום עולם", "مرحبا", "\u202eevil\u202c text"])
+def test_emoji_only_and_rtl_text_render(chelsea: imageio.Image, text: str) -> None:
+    out = render_meme(chelsea, text)
+    assert _changed(chelsea.rgb, out.rgb).sum() > 300
+    assert out.info["caption_notes"] == []
