@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
@@ -22,7 +23,7 @@ from huafeng.infer.engine import StylizeOptions
 from huafeng.infer.filters import list_filters
 from huafeng.infer.story import MAX_CAPTION_CHARS
 from huafeng.infer.styles import list_styles, resolve_style
-from huafeng.serve.service import Service
+from huafeng.serve.service import Result, Service
 from huafeng.serve.store import check_sha
 from huafeng.serve.uploads import UploadError, decode_upload
 
@@ -132,24 +133,21 @@ async def stylize(
         fmt = FORMATS.get(format.lower())
         if fmt is None:
             raise InputError(f"format must be one of jpeg, png, webp, got {format!r}")
-    source = await image.read()
-    img = decode_upload(source, "image", svc.settings.max_pixels)
-    mask_arr = None
-    if mask is not None:
-        mask_img = decode_upload(await mask.read(), "mask", svc.settings.max_pixels)
-        mask_arr = mask_img.rgb.mean(axis=2).astype("uint8")
     limit = svc.settings.max_output_side
+    # Everything cheap is checked here, before the queue; decoding happens on the worker so a
+    # 50 MP upload never blocks the event loop that answers everyone else.
     opts = StylizeOptions(
         strength=strength,
         preserve_color=preserve_color,
         filters=parse_filters(filters),
-        mask=mask_arr,
         invert_mask=invert_mask,
         mask_feather=mask_feather,
         max_size=min(max_size or limit, limit),
         threads=svc.settings.threads_per_worker,
     )
     stylizer = svc.stylizer(style)  # unknown style → 400 before the queue
+    source = await image.read()
+    mask_bytes = await mask.read() if mask is not None else None
     params = {
         "style": stylizer.info.name,
         "strength": strength,
@@ -157,17 +155,17 @@ async def stylize(
         "filters": list(opts.filters),
         "caption": caption,
     }
-    result = await svc.run(
-        lambda: svc.stylize(
-            img,
-            stylizer,
-            opts,
-            fmt=fmt,
-            caption=caption.strip() or None,
-            save=save,
-            params=params,
-        )
-    )
+
+    def work() -> Result:
+        img = decode_upload(source, "image", svc.settings.max_pixels)
+        final = opts
+        if mask_bytes is not None:
+            mask_img = decode_upload(mask_bytes, "mask", svc.settings.max_pixels)
+            final = replace(opts, mask=mask_img.rgb.mean(axis=2).astype("uint8"))
+        cap = caption.strip() or None
+        return svc.stylize(img, stylizer, final, fmt=fmt, caption=cap, save=save, params=params)
+
+    result = await svc.run(work)
     headers = {"X-Huafeng-Seconds": f"{result.seconds:.3f}", "X-Huafeng-Style": stylizer.info.name}
     if result.history_id:
         headers["X-Huafeng-History-Id"] = result.history_id

@@ -146,7 +146,7 @@ async function loadStyles() {
         el("img", { src: s.thumbnail, alt: s.name, loading: "lazy" }), el("div", { text: s.name.replace(/_/g, " ") })));
       if (s.default) S.style = s.name;
     }
-    g.append(el("div", { class: "tradition" }, el("h3", { text: trad }), grid));
+    g.append(el("div", { class: "tradition" }, el("h3", { text: trad.replace(/_/g, " ") }), grid));
   }
   selectStyle(S.style);
 }

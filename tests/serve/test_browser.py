@@ -1,0 +1,73 @@
+"""The page in a real browser: upload, pick a style, move the slider, see the result, download.
+
+Playwright drives Debian's ``chromium`` (its own browser download cannot work offline). A
+screenshot of the page is saved under ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from huafeng.imageio import read_image
+from tests.serve.conftest import settings
+from tests.serve.live import live_server
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.skip("no chromium on PATH (install Debian's chromium: `apt-get install chromium`)")
+
+
+def test_page_upload_style_slider_result_download(tmp_path: Path, sample_photo: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (browser extra)")
+    exe = _chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with (
+        live_server(settings(tmp_path / "data", workers=2, queue_size=8)) as url,
+        sync_api.sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1100, "height": 1000}, accept_downloads=True)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        page.wait_for_selector(".style-card img")
+        page.set_input_files("#file", str(sample_photo))
+        page.wait_for_selector("#after[src^='blob:']", timeout=30_000)  # the first live preview
+        page.click(".style-card[data-style='sepia']")
+        first = page.get_attribute("#after", "src")
+        page.fill("#strength", "0.4")
+        page.dispatch_event("#strength", "input")
+        page.wait_for_function("(s) => document.querySelector('#after').src !== s", arg=first, timeout=30_000)
+        assert "sepia" in page.text_content("#status")
+        assert page.text_content("#strength-out") == "0.40"
+        page.click("#render")
+        page.wait_for_selector("#download:not([hidden])", timeout=60_000)
+        page.wait_for_selector(".history-item img", timeout=10_000)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(ARTIFACTS / "service_page.png"), full_page=False)
+        with page.expect_download() as dl:
+            page.click("#download")
+        saved = tmp_path / "download.jpg"
+        dl.value.save_as(saved)
+        img = read_image(saved)
+        assert img.size == read_image(sample_photo).size
+        # the phone-sized viewport: the layout collapses to one column and nothing overflows
+        page.set_viewport_size({"width": 390, "height": 844})
+        wide = page.evaluate(
+            "[...document.querySelectorAll('main *, header *')].filter(e => e.offsetParent !== null"
+            " && e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '#' + e.id)"
+        )
+        assert wide == []
+        page.screenshot(path=str(ARTIFACTS / "service_page_phone.png"))
+        browser.close()
+        assert errors == []
