@@ -765,6 +765,9 @@ def meme(
     painted: Annotated[
         bool, typer.Option("--painted", help="Run the style over the text too (needs --style).")
     ] = False,
+    max_size: Annotated[
+        int | None, typer.Option(min=64, help="Scale the picture down to this longest side first.")
+    ] = None,
     overwrite: _Overwrite = False,
 ) -> None:
     """Put colloquial text on a picture, placed off faces, in the picture's own colours."""
@@ -773,6 +776,9 @@ def meme(
 
     imageio.check_writable(output, overwrite=overwrite, protect=[image])
     img = imageio.read_image(image)
+    if max_size is not None and max(img.size) > max_size:
+        f = max_size / max(img.size)
+        img = img.with_rgb(imageio.resize(img.rgb, (round(img.size[0] * f), round(img.size[1] * f))))
     res = render_meme(img, text or None, bottom, style=style, vertical=vertical, painted=painted)
     _notes(res)
     out.print(str(imageio.write_image(output, res, overwrite=overwrite, protect=[image])))
@@ -789,6 +795,7 @@ def sticker(
     style: _StyleOpt = None,
     fps: Annotated[int, typer.Option(min=1, max=50, help="Frames per second.")] = 12,
     seconds: Annotated[float, typer.Option(min=0.2, max=20.0, help="Loop length.")] = 2.0,
+    size: Annotated[int, typer.Option(min=64, max=2048, help="Longest side in pixels.")] = 512,
     overwrite: _Overwrite = False,
 ) -> None:
     """Make an animated sticker: animated text, or a photo→painting morph."""
@@ -796,7 +803,9 @@ def sticker(
     from huafeng.caption.sticker import render_sticker, write_sticker
 
     imageio.check_writable(output, overwrite=overwrite, protect=[image])
-    anim_ = render_sticker(imageio.read_image(image), text, anim=anim, style=style, fps=fps, seconds=seconds)
+    anim_ = render_sticker(
+        imageio.read_image(image), text, anim=anim, style=style, fps=fps, seconds=seconds, size=size
+    )
     out.print(str(write_sticker(output, anim_, overwrite=overwrite, protect=(str(image),))))
 
 

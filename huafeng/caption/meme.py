@@ -43,7 +43,7 @@ def render_meme(
         raise InputError("painted text needs a style (--style) to paint it with")
     base, stylizer = stylized(img, style)
     rgb = base.rgb
-    scene = Scene.analyse(rgb)
+    scene = Scene.analyse(rgb, photo=img.rgb)
     spec = L.TextSpec(vertical=vertical)
     out = rgb
     outline_all = np.zeros(rgb.shape[:2], np.float32)

@@ -2,8 +2,9 @@
 
 Drawn text is too crisp for a painting: it looks pasted on. Stylizing the composite makes the
 letters take the brush texture, but the model also smears them (thin CJK strokes vanish). So the
-painted pixels are used only inside the text mask dilated by a few pixels, mixed with the crisp
-text there: strokes carry the style's texture and still read (the OCR tests check it).
+painted pixels are used only inside the text mask dilated by a few pixels, where they give their
+colour (Lab a, b) and part of their lightness while the crisp text keeps most of the lightness
+contrast: strokes carry the style's texture and palette and still read (the OCR tests check it).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import numpy as np
 
 from huafeng.infer.engine import StylizeOptions, Stylizer
 
-PAINT_MIX = 0.55
-"""Share of the stylized pixels inside the text: more looks painted, less reads sharper."""
+PAINT_MIX = 0.35
+"""Share of the stylized lightness inside the text: more looks painted, less reads sharper."""
 
 
 def paint_text(
@@ -34,6 +35,11 @@ def paint_text(
     k = max(3, (round(min(base.shape[:2]) / 160) * 2 + 1))
     grown = cv2.dilate(outline, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     grown = cv2.GaussianBlur(grown, (0, 0), k / 3)[..., None]
-    text = mix * painted.astype(np.float32) + (1.0 - mix) * captioned.astype(np.float32)
+    # Legibility lives in lightness, the painted look in colour and texture: take the painted
+    # pixels' chroma, and mix lightness so the letters keep most of their crisp contrast.
+    lab_p = cv2.cvtColor(painted, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab_c = cv2.cvtColor(captioned, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab_p[..., 0] = mix * lab_p[..., 0] + (1.0 - mix) * lab_c[..., 0]
+    text = cv2.cvtColor(np.clip(lab_p + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB).astype(np.float32)
     out = grown * text + (1.0 - grown) * base.astype(np.float32)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)

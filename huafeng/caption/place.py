@@ -76,12 +76,15 @@ class Scene:
     busy: np.ndarray  # (H, W) local std of luminance in [0, 1]
 
     @classmethod
-    def analyse(cls, rgb: np.ndarray, *, faces: bool = True) -> Scene:
+    def analyse(cls, rgb: np.ndarray, *, faces: bool = True, photo: np.ndarray | None = None) -> Scene:
+        """``photo``: the unstylized picture (same size) to find faces in; cascades trained on
+        photographs miss faces once they are painted."""
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
         k = max(3, (min(grey.shape) // 40) | 1)
         mean = cv2.blur(grey, (k, k))
         busy = np.sqrt(np.maximum(cv2.blur(grey * grey, (k, k)) - mean * mean, 0.0))
-        return cls(tuple(detect_faces(rgb)) if faces else (), saliency(rgb), busy)
+        src = photo if photo is not None and photo.shape == rgb.shape else rgb
+        return cls(tuple(detect_faces(src)) if faces else (), saliency(rgb), busy)
 
     def face_overlap(self, box: Box) -> float:
         """The largest share of any face that ``box`` covers."""

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from huafeng.caption.compose import Caption, draw_caption, plan_caption
+from huafeng.caption.place import Scene
 from huafeng.errors import InputError
 from huafeng.imageio import Image, resize
 
@@ -98,19 +99,25 @@ def render_sticker(
     style: str | None = None,
     fps: int = 12,
     seconds: float = 2.0,
+    size: int = STICKER_SIZE,
 ) -> Animation:
-    """Render the animated sticker; ``morph`` uses the default style when ``style`` is None."""
+    """Render the animated sticker; ``morph`` uses the default style when ``style`` is None.
+
+    Pictures larger than ``size`` (longest side, px) are scaled down first.
+    """
     n = _check(anim, fps, seconds)
+    if not 64 <= size <= 2048:
+        raise InputError(f"sticker size must be between 64 and 2048 px, not {size}")
     photo = img.rgb
-    if max(img.size) > STICKER_SIZE:
-        f = STICKER_SIZE / max(img.size)
+    if max(img.size) > size:
+        f = size / max(img.size)
         photo = resize(photo, (max(1, round(img.size[0] * f)), max(1, round(img.size[1] * f))))
     painting = photo
     if style is not None or anim == "morph":
         from huafeng.infer.engine import StylizeOptions, Stylizer
 
         painting = Stylizer(style or "default").stylize_array(photo, StylizeOptions())
-    cap = plan_caption(painting, text, region="bottom")
+    cap = plan_caption(painting, text, region="bottom", scene=Scene.analyse(painting, photo=photo))
     frames = _frames(anim, n, photo, painting, cap)
     # integer ms that add up to the requested length (GIF rounds to 10 ms; WebP/MP4 keep them)
     edges = [round(i * 1000 / fps) for i in range(n + 1)]

@@ -36,8 +36,8 @@ class SubtitleReport:
     notes: list[str] = field(default_factory=list)
 
 
-def _plan(frame: Image, cue: Cue, on_screen: list[Caption]) -> Caption:
-    scene = Scene.analyse(frame.rgb)
+def _plan(frame: Image, cue: Cue, on_screen: list[Caption], photo: Image) -> Caption:
+    scene = Scene.analyse(frame.rgb, photo=photo.rgb)
     blocked = tuple(c.box for c in on_screen)
     scene = Scene(scene.faces + blocked, scene.saliency, scene.busy)
     h = frame.rgb.shape[0]
@@ -58,6 +58,7 @@ def subtitled_frames(
     plans: dict[int, Caption] = {}
     for i, frame in enumerate(frames):
         t = i / fps
+        photo = frame
         if stylizer is not None:
             frame = stylizer.stylize(frame)  # type: ignore[attr-defined]
         rgb = frame.rgb
@@ -69,7 +70,7 @@ def subtitled_frames(
             cue = cues[k]
             if k not in plans:
                 try:
-                    plans[k] = _plan(frame, cue, [plans[j] for j in active if j in plans])
+                    plans[k] = _plan(frame, cue, [plans[j] for j in active if j in plans], photo)
                 except InputError as e:
                     raise InputError(f"subtitle {k + 1} ({cue.start:.2f} s): {e}") from None
                 notes.extend(f"subtitle {k + 1}: {n}" for n in plans[k].notes)
