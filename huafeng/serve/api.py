@@ -115,10 +115,15 @@ def filter_thumbnail(request: Request, name: str) -> Response:
 async def stylize(
     request: Request,
     image: Annotated[UploadFile, File(description="The photo (JPEG, PNG, WebP, HEIC, GIF, BMP, TIFF)")],
-    style: Annotated[str, Form(max_length=64)] = "default",
-    strength: Annotated[float, Form(ge=0.0, le=1.0)] = 1.0,
-    preserve_color: Annotated[bool, Form()] = False,
+    style: Annotated[str | None, Form(max_length=64, description="Style name [default: default]")] = None,
+    strength: Annotated[float | None, Form(ge=0.0, le=1.0, description="[default: 1]")] = None,
+    preserve_color: Annotated[bool | None, Form(description="[default: false]")] = None,
     filters: Annotated[str, Form(max_length=400, description="Comma-separated filter names")] = "",
+    ask: Annotated[
+        str, Form(max_length=200, description="Everyday phrase (e.g. 水墨风，淡一点); explicit fields win")
+    ] = "",
+    look: Annotated[str, Form(max_length=64, description="A saved colour look applied after the style")] = "",
+    look_strength: Annotated[float, Form(ge=0.0, le=1.0)] = 1.0,
     mask: Annotated[UploadFile | None, File(description="Greyscale mask: white = stylize")] = None,
     invert_mask: Annotated[bool, Form()] = False,
     mask_feather: Annotated[float, Form(ge=0.0, le=200.0)] = 8.0,
@@ -137,15 +142,19 @@ async def stylize(
     # Everything cheap is checked here, before the queue; decoding happens on the worker so a
     # 50 MP upload never blocks the event loop that answers everyone else.
     opts = StylizeOptions(
-        strength=strength,
-        preserve_color=preserve_color,
+        strength=1.0 if strength is None else strength,
+        preserve_color=bool(preserve_color),
         filters=parse_filters(filters),
         invert_mask=invert_mask,
         mask_feather=mask_feather,
         max_size=min(max_size or limit, limit),
         threads=svc.settings.threads_per_worker,
     )
-    stylizer = svc.stylizer(style)  # unknown style → 400 before the queue
+    notes: list[str] = []
+    if ask.strip():
+        style, opts, notes = _apply_ask(ask, style, opts, strength, preserve_color)
+    stylizer = svc.stylizer(style or "default")  # unknown style → 400 before the queue
+    look_obj = _look(look, look_strength, svc.settings.threads_per_worker) if look.strip() else None
     source = await image.read()
     mask_bytes = await mask.read() if mask is not None else None
     params = {
@@ -154,6 +163,8 @@ async def stylize(
         "preserve_color": preserve_color,
         "filters": list(opts.filters),
         "caption": caption,
+        "ask": ask,
+        "look": look,
     }
 
     def work() -> Result:
@@ -163,13 +174,44 @@ async def stylize(
             mask_img = decode_upload(mask_bytes, "mask", svc.settings.max_pixels)
             final = replace(opts, mask=mask_img.rgb.mean(axis=2).astype("uint8"))
         cap = caption.strip() or None
-        return svc.stylize(img, stylizer, final, fmt=fmt, caption=cap, save=save, params=params)
+        return svc.stylize(
+            img, stylizer, final, fmt=fmt, caption=cap, save=save, params=params, look=look_obj
+        )
 
     result = await svc.run(work)
     headers = {"X-Huafeng-Seconds": f"{result.seconds:.3f}", "X-Huafeng-Style": stylizer.info.name}
+    if notes:  # JSON with \\u escapes: header values are Latin-1
+        headers["X-Huafeng-Ask-Notes"] = json.dumps(notes)
     if result.history_id:
         headers["X-Huafeng-History-Id"] = result.history_id
     return Response(result.data, media_type=result.mime, headers=headers)
+
+
+def _apply_ask(
+    phrase: str, style: str | None, opts: StylizeOptions, strength: float | None, preserve: bool | None
+) -> tuple[str | None, StylizeOptions, list[str]]:
+    """Fold an ``ask`` phrase into the options; fields the client sent explicitly win (as in the CLI)."""
+    from huafeng.caption.ask import parse_ask
+
+    parsed = parse_ask(phrase)
+    if style is not None:
+        parsed = parsed.with_style(style)
+    asked = parsed.apply(opts)
+    keep: dict[str, Any] = {}
+    if strength is not None:
+        keep["strength"] = opts.strength
+    if preserve is not None:
+        keep["preserve_color"] = opts.preserve_color
+    if opts.filters:  # explicit filters are all kept; the phrase's own are added after them
+        keep["filters"] = opts.filters + tuple(f for f in parsed.filters if f not in opts.filters)
+    return parsed.style or style, replace(asked, **keep), parsed.warnings()
+
+
+def _look(name: str, strength: float, threads: int) -> Any:
+    """A saved look by name only (``check_name`` refuses paths; ``.cube`` files are not offered)."""
+    from huafeng.looks import ApplyOptions, LookStore, check_name
+
+    return LookStore().get(check_name(name.strip())), ApplyOptions(strength=strength, threads=threads)
 
 
 # --------------------------------------------------------------------------------- stories

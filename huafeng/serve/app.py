@@ -23,6 +23,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from huafeng import __version__
 from huafeng.errors import ImageTooLargeError, InputError
 from huafeng.serve.api import router
+from huafeng.serve.extras_api import router as extras_router
 from huafeng.serve.pool import Busy
 from huafeng.serve.service import Service, Timeout
 from huafeng.serve.settings import ServeSettings
@@ -72,6 +73,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     app.state.service = svc
     auth = [Depends(_token_dependency(settings.token))]
     app.include_router(router, dependencies=auth)
+    app.include_router(extras_router, dependencies=auth)
 
     @app.get("/healthz", summary="Liveness and load", tags=["ops"])
     def healthz() -> dict[str, object]:

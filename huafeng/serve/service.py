@@ -125,11 +125,19 @@ class Service:
         caption: str | None = None,
         save: bool = False,
         params: dict[str, Any] | None = None,
+        look: tuple[Any, Any] | None = None,
     ) -> Result:
-        """Engine call + encode (+ history). Runs on a worker thread."""
+        """Engine call (+ look, caption) + encode (+ history). Runs on a worker thread.
+
+        ``look`` is ``(Look, ApplyOptions)`` from :mod:`huafeng.looks`: a colour grade after the style.
+        """
         t0 = time.perf_counter()
         out = stylizer.stylize(img, opts)
         self.metrics.stylize_seconds.labels(stylizer.info.name).observe(time.perf_counter() - t0)
+        if look is not None:
+            from huafeng.looks import apply_look
+
+            out = apply_look(out, look[0], look[1])
         if caption:  # the band changes the size, so alpha cannot follow; flatten
             out = Image(rgb=add_caption(out.rgb, caption), exif=out.exif, icc=out.icc)
         fmt = (fmt or ("PNG" if out.alpha is not None else "JPEG")).upper()
@@ -138,7 +146,7 @@ class Service:
         if save:
             result_sha = self.store.put_blob(data, MIME[fmt])
             # the "before" picture, re-encoded: displayable in any browser, never the client's bytes
-            src = img.with_rgb(_fit(img.rgb, self.settings.max_output_side))
+            src = img.with_rgb(fit_side(img.rgb, self.settings.max_output_side))
             source_sha = self.store.put_blob(encode_image(src, "JPEG", quality=85), MIME["JPEG"])
             hid = self.store.add_history(
                 "stylize", params or {}, result_sha, source_sha, keep=self.settings.max_history
@@ -274,7 +282,8 @@ class Service:
         }
 
 
-def _fit(rgb: np.ndarray, side: int) -> np.ndarray:
+def fit_side(rgb: np.ndarray, side: int) -> np.ndarray:
+    """Downscale so the longest side is at most ``side`` (never upscales)."""
     h, w = rgb.shape[:2]
     if max(h, w) <= side:
         return rgb

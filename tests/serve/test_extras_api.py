@@ -1,0 +1,97 @@
+"""Phrases, memes, stickers and looks through the API (the caption and looks packages)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from huafeng.imageio import read_frames, read_image
+from tests.serve.conftest import photo_bytes
+
+
+def test_ask_explains_a_phrase(client: TestClient) -> None:
+    r = client.get("/api/v1/ask", params={"phrase": "黑白，淡一点"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (
+        "bw" in (body["filters"] + [body["style"]]) and body["strength"] is not None and body["strength"] < 1
+    )
+    assert client.get("/api/v1/ask", params={"phrase": "qwxzv"}).status_code == 400
+    assert client.get("/api/v1/ask", params={"phrase": ""}).status_code == 422
+
+
+def test_stylize_with_ask_and_explicit_fields_winning(client: TestClient) -> None:
+    src = photo_bytes(fmt="PNG")
+    r = client.post("/api/v1/stylize", files={"image": ("a", src)}, data={"ask": "黑白", "format": "png"})
+    assert r.status_code == 200, r.text
+    out = read_image(r.content).rgb.astype(int)
+    assert np.abs(out[..., 0] - out[..., 1]).max() <= 2  # black and white
+    r = client.post(
+        "/api/v1/stylize",
+        files={"image": ("a", src)},
+        data={"ask": "黑白 淡一点", "strength": "0", "format": "png"},
+    )
+    assert np.array_equal(read_image(r.content).rgb, read_image(src).rgb)  # explicit strength 0 wins
+    bad = client.post("/api/v1/stylize", files={"image": ("a", src)}, data={"ask": "qwxzv"})
+    assert bad.status_code == 400 and "understand" in bad.json()["detail"]
+
+
+def test_meme_and_sticker(client: TestClient) -> None:
+    src = photo_bytes(w=160, h=120)
+    r = client.post("/api/v1/meme", files={"image": ("a", src)}, data={"top": "打工人", "bottom": "冲鸭"})
+    assert r.status_code == 200, r.text
+    meme = read_image(r.content)
+    assert meme.size == (160, 120) and not np.array_equal(meme.rgb, read_image(src).rgb)
+    assert client.post("/api/v1/meme", files={"image": ("a", src)}).status_code == 400
+    assert (
+        client.post(
+            "/api/v1/meme", files={"image": ("a", src)}, data={"top": "x", "style": "nope"}
+        ).status_code
+        == 400
+    )
+    r = client.post(
+        "/api/v1/sticker",
+        files={"image": ("a", src)},
+        data={"text": "好耶", "fps": "6", "seconds": "1", "size": "96"},
+    )
+    assert r.status_code == 200, r.text
+    frames = read_frames(r.content)  # GIF merges identical neighbours: count time, not frames
+    assert r.headers["content-type"] == "image/gif" and len(frames) >= 2
+    assert abs(sum(f.duration_ms or 0 for f in frames) - 1000) <= 20
+    bad = client.post("/api/v1/sticker", files={"image": ("a", src)}, data={"text": "x", "anim": "explode"})
+    assert bad.status_code == 400
+    assert (
+        client.post(
+            "/api/v1/sticker", files={"image": ("a", src)}, data={"text": "x", "fps": "99"}
+        ).status_code
+        == 422
+    )
+
+
+def test_looks_listed_and_applied_by_name_only(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huafeng.looks import Look, LookStore, identity_lut
+
+    monkeypatch.setenv("HUAFENG_LOOKS_DIR", str(tmp_path / "looks"))
+    lut = identity_lut(9)
+    table = lut.table.copy()
+    table[..., 2] = 0.0  # a look that removes all blue: easy to see
+    LookStore().save(Look("noblue", type(lut)(table, title="noblue")))
+    assert [x["name"] for x in client.get("/api/v1/looks").json()] == ["noblue"]
+    src = photo_bytes(fmt="PNG")
+    r = client.post(
+        "/api/v1/stylize",
+        files={"image": ("a", src)},
+        data={"style": "sepia", "strength": "0", "look": "noblue", "format": "png"},
+    )
+    assert r.status_code == 200, r.text
+    assert read_image(r.content).rgb[..., 2].max() <= 3
+    for bad in ("nope", "../looks/noblue", "/etc"):
+        r = client.post("/api/v1/stylize", files={"image": ("a", src)}, data={"look": bad})
+        assert r.status_code == 400, (bad, r.text)
+    assert json.loads(json.dumps(client.get("/api/v1/looks").json()))  # plain JSON
