@@ -16,6 +16,7 @@ SMALL: dict[str, dict[str, object]] = {
     "resnet": dict(base_channels=8, n_blocks=1),
     "multistyle": dict(base_channels=8, n_blocks=1, num_styles=3),
     "mobile": dict(width=8, n_blocks=2, expansion=2, up_width=8),
+    "residual_mobile": dict(width=8, n_blocks=1, expansion=2),
 }
 # Extra variants whose code paths differ (norms, the 1/8 trunk, the guided-filter ½-res path).
 VARIANTS: list[tuple[str, dict[str, object]]] = [
@@ -160,6 +161,8 @@ GOLDEN: dict[str, list[float]] = {
     # Equal to resnet's by construction: conditional IN starts at γ=1, β=0 for every style.
     "multistyle": [0.493826, 0.546549, 0.511068, 0.45142, 0.559319, 0.39475],
     "mobile": [0.488582, 0.493716, 0.523209, 0.479428, 0.483977, 0.539662],
+    # The input itself: the residual head is zero-initialised.
+    "residual_mobile": [0.085965, 0.419407, 0.752849, 0.216216, 0.549658, 0.8831],
 }
 
 
