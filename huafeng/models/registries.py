@@ -11,3 +11,8 @@ from huafeng.registry import Registry
 GENERATORS: Registry[nn.Module] = Registry("generator")
 #: Critics: NCHW in [0, 1] → logits (a tensor, or a list of tensors for ``multiscale``).
 DISCRIMINATORS: Registry[nn.Module] = Registry("discriminator")
+#: Image repair: ``forward(image N3HW, mask N1HW in {0, 1}) -> composite N3HW``, see
+#: :mod:`huafeng.models.inpaint`.
+INPAINTERS: Registry[nn.Module] = Registry("inpainter")
+#: Damage segmenters: ``forward(image N3HW) -> P(damaged) N1HW``.
+DAMAGE_DETECTORS: Registry[nn.Module] = Registry("damage detector")
