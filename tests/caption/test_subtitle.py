@@ -147,3 +147,24 @@ def test_stylized_subtitled_video_and_refusals(tmp_path: Path, chelsea: imageio.
         burn_subtitles(clip, subs, clip, overwrite=True)  # never over the input
     with pytest.raises(InputError, match=r"\.mp4"):
         burn_subtitles(clip, subs, tmp_path / "o.gif")
+
+
+def test_odd_sized_video_without_audio(tmp_path: Path) -> None:
+    av = pytest.importorskip("av", reason="video tests need PyAV")
+    from fractions import Fraction
+
+    from huafeng import videoio
+
+    clip = tmp_path / "odd.mkv"  # FFV1 4:4:4 can hold odd sizes, which H.264 4:2:0 cannot
+    with av.open(str(clip), "w") as out:
+        vs = out.add_stream("ffv1", rate=10)
+        vs.width, vs.height, vs.pix_fmt = 161, 121, "yuv444p"
+        for i in range(10):
+            f = av.VideoFrame.from_ndarray(np.full((121, 161, 3), 40 + 10 * i, np.uint8), format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, 10)
+            out.mux(vs.encode(f))
+        out.mux(vs.encode(None))
+    subs = _write(tmp_path, "s.srt", "1\n00:00:00,000 --> 00:00:00,500\n奇数 odd\n")
+    rep = burn_subtitles(clip, subs, tmp_path / "o.mp4")
+    info = videoio.probe_video(tmp_path / "o.mp4")
+    assert rep.frames == 10 and not info.has_audio and info.width % 2 == 0 and info.height % 2 == 0
