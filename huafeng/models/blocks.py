@@ -142,6 +142,7 @@ class InvertedResidual(nn.Module):
         stride: int = 1,
         norm: str = "batch",
         act: str = "relu6",
+        pad: Pad = "zeros",
     ) -> None:
         super().__init__()
         hidden = cin * expansion
@@ -149,7 +150,7 @@ class InvertedResidual(nn.Module):
         if expansion != 1:
             layers.append(ConvNormAct(cin, hidden, 1, norm=norm, act=act))
         layers += [
-            ConvNormAct(hidden, hidden, kernel, stride, norm=norm, act=act, groups=hidden),
+            ConvNormAct(hidden, hidden, kernel, stride, norm=norm, act=act, groups=hidden, pad=pad),
             ConvNormAct(hidden, cout, 1, norm=norm, act="none"),
         ]
         self.body = nn.Sequential(*layers)

@@ -28,6 +28,8 @@ VARIANTS: list[tuple[str, dict[str, object]]] = [
     ("mobile", dict(width=8, n_blocks=1, expansion=2, up_width=8, half_res=True)),
     ("mobile", dict(width=8, n_blocks=1, expansion=2, up_width=8, half_res=True, trunk_width=16, kernel=5)),
     ("mobile", dict(width=8, n_blocks=1, expansion=2, up_width=8, full_res_skip=False)),
+    ("mobile", dict(width=8, n_blocks=2, expansion=2, up_width=8, pad="reflect", num_styles=3)),
+    ("mobile", dict(width=8, n_blocks=1, expansion=2, up_width=8, pad="reflect", half_res=True)),
 ]
 IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for n, kw in VARIANTS]
 
@@ -151,6 +153,39 @@ def test_multistyle_interpolates_between_styles() -> None:
     assert d_from_a[-1] > 0.01  # the two styles really differ
     assert d_from_a == sorted(d_from_a) and d_from_b == sorted(d_from_b, reverse=True)
     assert 0.2 < d_from_a[2] / d_from_a[-1] < 0.8  # the 50/50 mix lies in between, not at an end
+
+
+def test_conditional_mobile_interpolates_between_styles() -> None:
+    torch.manual_seed(0)
+    g = build_generator("mobile", width=8, n_blocks=2, expansion=2, up_width=8, num_styles=3).eval()
+    x = torch.rand(1, 3, 32, 32)
+    a, b = torch.tensor([[1.0, 0, 0]]), torch.tensor([[0, 1.0, 0]])
+    with torch.no_grad():
+        assert torch.equal(g(x, a), g(x, b))  # zero-initialised FiLM: styles start identical
+        assert g.film is not None
+        g.film.weight.uniform_(-0.5, 0.5)
+        out = [g(x, (1 - t) * a + t * b) for t in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    d_from_a = [float((o - out[0]).abs().mean()) for o in out]
+    d_from_b = [float((o - out[-1]).abs().mean()) for o in out]
+    assert d_from_a[-1] > 1e-3
+    assert d_from_a == sorted(d_from_a) and d_from_b == sorted(d_from_b, reverse=True)
+    assert 0.2 < d_from_a[2] / d_from_a[-1] < 0.8
+    with pytest.raises(ValueError, match="3 styles"):
+        g(x)
+
+
+def test_reflect_padding_removes_the_frame_edge_cue() -> None:
+    """On a flat grey input a zero-padded net sees the frame edge; a reflect-padded one cannot."""
+    torch.manual_seed(0)
+    x = torch.full((1, 3, 64, 64), 0.5)
+    spread = {}
+    for pad in ("zeros", "reflect"):
+        torch.manual_seed(0)
+        g = build_generator("mobile", width=8, n_blocks=2, expansion=2, up_width=8, pad=pad).eval()
+        with torch.no_grad():
+            y = g(x)
+        spread[pad] = float((y.amax(dim=(2, 3)) - y.amin(dim=(2, 3))).max())  # per channel, over space
+    assert spread["reflect"] < 1e-5 < spread["zeros"]
 
 
 # Pinned output slices of tiny seeded models: they change only if the architecture (or torch's
