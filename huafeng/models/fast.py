@@ -94,7 +94,9 @@ class MobileGenerator(nn.Module):
         self.full_res_skip = full_res_skip
         self.deep_trunk = bool(trunk_width)
         self.multiple = 4 * (2 if trunk_width else 1) * (2 if half_res else 1)
-        self.stem = nn.Sequential(nn.PixelUnshuffle(4), ConvNormAct(48, width, 3, norm=norm, act=act, pad=pad))
+        self.stem = nn.Sequential(
+            nn.PixelUnshuffle(4), ConvNormAct(48, width, 3, norm=norm, act=act, pad=pad)
+        )
         self.down: nn.Module = nn.Identity()
         self.up: nn.Module = nn.Identity()
         c = width
