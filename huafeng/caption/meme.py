@@ -62,5 +62,7 @@ def render_meme(
 
         out = paint_text(rgb, out, outline_all, stylizer)  # type: ignore[arg-type]
     res = base.with_rgb(out)
+    if res.alpha is not None:  # text over transparent areas must not vanish
+        res.alpha = np.maximum(res.alpha, (outline_all * 255 + 0.5).astype(np.uint8))
     res.info = {**base.info, "caption_notes": notes}
     return res

@@ -103,3 +103,9 @@ def test_emoji_only_and_rtl_text_render(chelsea: imageio.Image, text: str) -> No
     out = render_meme(chelsea, text)
     assert _changed(chelsea.rgb, out.rgb).sum() > 300
     assert out.info["caption_notes"] == []
+
+
+def test_text_on_a_transparent_picture_is_opaque() -> None:
+    img = imageio.Image(rgb=np.full((200, 300, 3), 90, np.uint8), alpha=np.zeros((200, 300), np.uint8))
+    out = render_meme(img, "好耶 yay")
+    assert out.alpha is not None and (out.alpha > 200).sum() > 500
