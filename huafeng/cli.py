@@ -478,6 +478,7 @@ def serve(
         threads_per_worker=threads,
         max_upload_bytes=max_upload_mb * 1024 * 1024,
         request_timeout_s=timeout,
+        warmup=True,
     )
     err.print(f"huafeng serving on http://{host}:{port}/  (data in {settings.data_dir})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=30)

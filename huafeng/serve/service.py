@@ -25,7 +25,7 @@ from huafeng.imageio import Image, atomic_write_bytes, encode_animation, encode_
 from huafeng.infer.engine import StylizeOptions, Stylizer
 from huafeng.infer.filters import apply_filters, list_filters
 from huafeng.infer.story import StoryOptions, add_caption, make_story
-from huafeng.infer.styles import StyleInfo, resolve_style
+from huafeng.infer.styles import StyleInfo, list_styles, resolve_style
 from huafeng.serve.metrics import Metrics
 from huafeng.serve.pool import Busy, WorkerPool
 from huafeng.serve.settings import ServeSettings
@@ -75,6 +75,8 @@ class Service:
         n = self.store.requeue_unfinished()
         if n:
             log.info("re-queued %d job(s) left running by the last stop", n)
+        if self.settings.warmup:
+            threading.Thread(target=self._warmup, name="huafeng-warmup", daemon=True).start()
         for i in range(self.settings.job_workers):
             t = threading.Thread(target=self._job_loop, name=f"huafeng-jobs-{i}", daemon=True)
             t.start()
@@ -152,6 +154,26 @@ class Service:
                 "stylize", params or {}, result_sha, source_sha, keep=self.settings.max_history
             )
         return Result(data, MIME[fmt], hid, time.perf_counter() - t0)
+
+    def _warmup(self) -> None:
+        """Best effort: anything failing here fails again, with a message, on the real request."""
+        try:
+            from huafeng.caption.ask import parse_ask
+
+            parse_ask("水墨 淡一点")
+        except Exception as e:  # an optional part (caption extra) may be missing
+            log.info("phrase parser not warmed up (%s)", e)
+        for kind, names in (
+            ("style", [s.name for s in list_styles()]),
+            ("filter", [f.name for f in list_filters()]),
+        ):
+            for name in names:
+                if self.stopping:
+                    return
+                try:
+                    self.thumbnail(kind, name)
+                except Exception as e:
+                    log.warning("no thumbnail for %s %s (%s)", kind, name, e)
 
     # -------------------------------------------------------------------------- thumbnails
 

@@ -73,6 +73,10 @@ class ServeSettings:
     shutdown_grace_s: float = 20.0
     """On shutdown, running work gets this long to finish; unfinished jobs are re-queued."""
     thumbnail_side: int = 160
+    warmup: bool = False
+    """At start-up, in the background: make every gallery thumbnail and load the phrase parser's
+    dictionary (~1 s quiet, far more on a busy machine), so the first visitor does not pay for it.
+    ``huafeng serve`` turns it on; tests leave it off."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())

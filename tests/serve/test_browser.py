@@ -71,3 +71,40 @@ def test_page_upload_style_slider_result_download(tmp_path: Path, sample_photo: 
         page.screenshot(path=str(ARTIFACTS / "service_page_phone.png"))
         browser.close()
         assert errors == []
+
+
+@pytest.mark.slow
+def test_page_phrase_preset_meme_and_story(tmp_path: Path, sample_photo: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (browser extra)")
+    exe = _chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with (
+        live_server(settings(tmp_path / "data", workers=2, queue_size=8)) as url,
+        sync_api.sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1100, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        page.wait_for_selector(".style-card img")
+        page.set_input_files("#file", str(sample_photo))
+        page.wait_for_selector("#after[src^='blob:']", timeout=30_000)
+        page.fill("#ask", "黑白，淡一点")
+        # the first phrase loads the word-segmentation dictionary (warm-up started it already)
+        page.wait_for_function("document.querySelector('#ask-out').textContent.length > 0", timeout=90_000)
+        assert float(page.input_value("#strength")) < 1.0
+        page.fill("#preset-name", "soft bw")
+        page.click("#preset-save")
+        page.wait_for_selector("#presets .chip", timeout=10_000)
+        assert "soft bw" in page.text_content("#presets")
+        page.click("#captions summary")
+        page.fill("#meme-top", "打工人")
+        page.click("#meme")
+        page.wait_for_selector("#download:not([hidden])", timeout=60_000)
+        page.set_input_files("#story-files", [str(sample_photo), str(sample_photo.with_name("coffee.jpg"))])
+        page.click("#story-go")
+        page.wait_for_selector("#story-result img", timeout=120_000)
+        page.screenshot(path=str(ARTIFACTS / "service_page_story.png"), full_page=True)
+        browser.close()
+        assert errors == []

@@ -81,6 +81,7 @@ function form(blob, extra = {}) {
   fd.append("image", blob, "photo");
   fd.append("style", l.style); fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
   fd.append("filters", l.filters.join(",")); fd.append("caption", $("caption").value);
+  if ($("look").value) fd.append("look", $("look").value);
   for (const [k, v] of Object.entries(extra)) fd.append(k, v);
   return fd;
 }
@@ -110,6 +111,7 @@ function showResult(blob, full, name) {
 
 $("strength").addEventListener("input", () => { $("strength-out").textContent = parseFloat($("strength").value).toFixed(2); preview(); });
 $("preserve").addEventListener("change", preview);
+$("look").addEventListener("change", preview);
 $("caption").addEventListener("input", preview);
 $("split").addEventListener("input", () => { $("after-clip").style.clipPath = `inset(0 0 0 ${$("split").value}%)`; });
 
@@ -161,6 +163,61 @@ async function loadFilters() {
     } } }));
   }
 }
+
+// ------------------------------------------------------------------------------ phrases, looks
+// "Say it": the phrase sets the controls (style, strength, colour, filters), so what it meant
+// stays visible and editable instead of being a hidden server-side override.
+$("ask").addEventListener("input", debounce(async () => {
+  const phrase = $("ask").value.trim();
+  if (!phrase) { status($("ask-out"), ""); return; }
+  try {
+    const p = await (await api(`/api/v1/ask?phrase=${encodeURIComponent(phrase)}`)).json();
+    const cur = look();
+    const excluded = new Set(p.excluded.includes("*") ? cur.filters : p.excluded);
+    applyLook({
+      style: p.style || cur.style,
+      strength: p.strength ?? cur.strength,
+      preserve_color: p.preserve_color ?? cur.preserve_color,
+      filters: [...cur.filters.filter((f) => !excluded.has(f)), ...p.filters.filter((f) => !cur.filters.includes(f))],
+    });
+    status($("ask-out"), p.matched.map((m) => `${m[0]} → ${m[1]}`).join(" · ") + (p.warnings.length ? ` (${p.warnings.join("; ")})` : ""));
+  } catch (e) { status($("ask-out"), e.message, true); }
+}, 400));
+
+async function loadLooks() {
+  const looks = await (await api("/api/v1/looks")).json();
+  const sel = $("look");
+  looks.forEach((l) => sel.append(el("option", { value: l.name, text: l.name })));
+  $("look-row").hidden = looks.length === 0;
+}
+
+// ------------------------------------------------------------------------------ memes, stickers
+async function captionRequest(path, fd, name) {
+  $("busy").hidden = false;
+  try {
+    const r = await api(path, { method: "POST", body: fd });
+    S.previewSeq++;
+    showResult(await r.blob(), true, name);
+    status($("status"), `${path.split("/").pop()} ready`);
+  } catch (e) { status($("status"), e.message, true); }
+  finally { $("busy").hidden = true; }
+}
+$("meme").addEventListener("click", () => {
+  if (!S.file) return;
+  const fd = new FormData();
+  fd.append("image", S.file, "photo"); fd.append("style", S.style);
+  fd.append("top", $("meme-top").value); fd.append("bottom", $("meme-bottom").value);
+  fd.append("vertical", $("meme-vertical").checked);
+  captionRequest("/api/v1/meme", fd, `huafeng-meme-${S.style}.jpg`);
+});
+$("sticker").addEventListener("click", () => {
+  if (!S.file) return;
+  const fd = new FormData();
+  fd.append("image", S.file, "photo"); fd.append("style", S.style);
+  fd.append("text", $("meme-bottom").value || $("meme-top").value || $("caption").value || "画风");
+  fd.append("anim", $("sticker-anim").value);
+  captionRequest("/api/v1/sticker", fd, `huafeng-sticker-${S.style}.gif`);
+});
 
 // ------------------------------------------------------------------------------ presets
 async function loadPresets() {
@@ -240,4 +297,4 @@ $("story-go").addEventListener("click", async () => {
   } catch (e) { status($("story-status"), e.message, true); $("story-go").disabled = false; }
 });
 
-Promise.all([loadStyles(), loadFilters(), loadPresets(), loadHistory()]).catch((e) => status($("status"), e.message, true));
+Promise.all([loadStyles(), loadFilters(), loadPresets(), loadHistory(), loadLooks()]).catch((e) => status($("status"), e.message, true));
