@@ -6,7 +6,7 @@ real-time HD style transfer", ECCV 2018: train a classifier on real artworks, th
 target artist (here: tradition). Texture statistics (Gram) can match while the result still reads
 as "a filtered photo"; a classifier that has also seen photos catches that.
 
-Our classifier (:func:`train_classifier`, rerun with ``python -m huafeng.eval.classifier``):
+Our classifier (:func:`train_classifier`, rerun with ``python -m huafeng.eval.retrain_classifier``):
 
 * **classes**: the painting folders of ``../shared/data/styles`` that carry a tradition
   (:data:`FOLDERS`), plus ``photo`` = the content photos; the 7-image South-Asian folder is too
@@ -18,7 +18,9 @@ Our classifier (:func:`train_classifier`, rerun with ``python -m huafeng.eval.cl
   320 images), L-BFGS, fixed seed;
 * **split**: held out **by file** — a file is a test file when the first 8 hex digits of the
   SHA-1 of its MANIFEST path, mod 100, fall below 25 (stable when files are added); at most
-  ``cap`` files per class are used (chosen by the same hash order), so no tradition dominates.
+  ``cap`` files per class are used (chosen by the same hash order), so no tradition dominates;
+  the photo class takes up to ``2 cap``, the non-ImageNet photos first (they are the varied
+  ones), and the photos a shipped protocol names are always held out.
 
 The stored model (``models/tradition_classifier.npz``: weights and standardisation only, loaded
 with ``allow_pickle=False``) travels with a card (``.json``: data, licence counts, held-out
@@ -28,9 +30,9 @@ deception rates next to its held-out accuracy and confusion matrix.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -43,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from huafeng.eval.features import BACKBONE_ID, FeatureCache
 from huafeng.eval.prep import EVAL_SIDE
@@ -64,6 +67,8 @@ CLASSES: tuple[str, ...] = tuple(FOLDERS.values())
 MODEL_DIR = Path(__file__).parent / "models"
 DEFAULT_PATH = MODEL_DIR / "tradition_classifier.npz"
 TEST_PERCENT = 25
+#: Photos are plentiful and varied: the photo class may use this many times ``cap`` files.
+PHOTO_CAP_FACTOR = 2
 LAMBDAS = (1e-2, 1e-1, 1.0, 10.0)
 
 
@@ -80,9 +85,22 @@ def file_hash(relpath: str) -> int:
     return int(hashlib.sha1(relpath.encode()).hexdigest()[:8], 16)
 
 
+@functools.cache
+def protocol_photos() -> frozenset[str]:
+    """``content/<name>`` of every photo a shipped protocol names: always held out of training,
+    so a report's unstylized-photo baseline is never an image the classifier was fitted on."""
+    from huafeng.eval.protocol import PROTOCOL_DIR
+
+    names: set[str] = set()
+    for p in PROTOCOL_DIR.glob("*.yaml"):
+        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        names |= {f"content/{n}" for n in raw.get("content") or ()}
+    return frozenset(names)
+
+
 def is_test(relpath: str) -> bool:
     """The held-out split, by file: stable, independent of which other files exist."""
-    return file_hash(relpath) % 100 < TEST_PERCENT
+    return file_hash(relpath) % 100 < TEST_PERCENT or relpath in protocol_photos()
 
 
 @dataclass(frozen=True)
@@ -106,8 +124,14 @@ def collect(data_root: Path, cap: int) -> list[Sample]:
         if label and (data_root / r["file"]).exists():
             by_class[label].append(Sample(r["file"], label, r.get("license", "")))
     out: list[Sample] = []
-    for items in by_class.values():
-        out += sorted(items, key=lambda s: file_hash(s.relpath))[:cap]
+    for label, items in by_class.items():
+        if label == "photo":
+            # ImageNet samples are 93% of the photos but one kind of picture (centred objects);
+            # take the varied rest (landscapes, streets, animals, textures) first, then ImageNet
+            key = lambda s: ("imagenet" in s.relpath.lower(), file_hash(s.relpath))  # noqa: E731
+            out += sorted(items, key=key)[: cap * PHOTO_CAP_FACTOR]
+        else:
+            out += sorted(items, key=lambda s: file_hash(s.relpath))[:cap]
     return out
 
 
@@ -246,14 +270,14 @@ def train_classifier(
         "what": "tradition classifier: linear softmax on EfficientNet-Lite0 pooled features (deception rate)",
         "reference": DeceptionRate.reference,
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": "python -m huafeng.eval.classifier " + " ".join(sys.argv[1:]),
+        "command": "python -m huafeng.eval.retrain_classifier " + " ".join(sys.argv[1:]),
         "backbone": BACKBONE_ID,
         "eval_side": EVAL_SIDE,
         "classes": list(CLASSES),
         "folders": FOLDERS,
         "cap_per_class": cap,
         "seed": seed,
-        "split": f"held out by file: sha1(MANIFEST path)[:8] mod 100 < {TEST_PERCENT}",
+        "split": f"held out by file: sha1(MANIFEST path)[:8] mod 100 < {TEST_PERCENT}, plus protocol photos",
         "l2_penalty": lam,
         "cv_balanced_accuracy": cv,
         "counts": {
@@ -323,30 +347,3 @@ class DeceptionRate(Metric):
             higher_is_better=True,
             extra={"target": self.target, "predicted": dict(Counter(pred))},
         )
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        description="Retrain the tradition classifier shipped in huafeng/eval/models."
-    )
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data")
-    ap.add_argument("--out", type=Path, default=DEFAULT_PATH)
-    ap.add_argument("--cap", type=int, default=120, help="at most this many files per class")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--cache", type=Path, default=None, help="feature cache folder (.npz per image)")
-    args = ap.parse_args(argv)
-    import torch
-
-    torch.set_num_threads(1)  # shared cores: one thread avoids OpenMP stalls (see backbone.py)
-    clf = train_classifier(args.data, cap=args.cap, seed=args.seed, cache_dir=args.cache)
-    clf.save(args.out)
-    c = clf.card
-    print(
-        f"held-out accuracy {c['heldout_accuracy']:.3f} (balanced {c['heldout_balanced_accuracy']:.3f}, "
-        f"chance {c['chance_accuracy']:.3f}); wrote {args.out}"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

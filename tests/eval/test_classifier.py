@@ -67,3 +67,20 @@ def test_tradition_names_and_deception(chelsea: np.ndarray) -> None:
         DeceptionRate(target="cubism")
     res = DeceptionRate(target="content").evaluate([chelsea])  # a photo passes as a photo
     assert res.value == 1.0 and res.extra["predicted"] == {"photo": 1}
+
+
+def test_protocol_photos_are_always_held_out() -> None:
+    from huafeng.eval.classifier import protocol_photos
+    from huafeng.eval.protocol import load_protocol
+
+    named = {f"content/{n}" for n in load_protocol("standard").content}
+    assert named and named <= protocol_photos()
+    assert all(is_test(p) for p in named)
+
+
+def test_retrain_script_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from huafeng.eval.retrain_classifier import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0 and "--data" in capsys.readouterr().out
