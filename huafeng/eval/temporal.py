@@ -17,6 +17,10 @@ load offline, so values are comparable only with each other. Occlusion mask: for
 consistency (Sundaram et al., ECCV 2010; the test Lai et al. use):
 ``|F + B(warped)|² ≤ 0.01 (|F|² + |B(warped)|²) + 0.5`` px², plus pixels that flow outside the
 frame. Lower is better; 0 = perfectly consistent.
+
+The flow, warp and occlusion test are the video pipeline's own (:mod:`huafeng.infer.flow`), so
+the metric judges flicker exactly as ``huafeng video`` sees it; its ``flicker`` reports the L1
+variant in grey levels, this module Lai et al.'s squared error in [0, 1] units.
 """
 
 from __future__ import annotations
@@ -29,49 +33,19 @@ import numpy as np
 
 from huafeng.eval.prep import EVAL_SIDE, pair_to_eval
 from huafeng.eval.registry import Metric, MetricResult, register_metric
+from huafeng.infer.flow import dis_flow, reliable_mask, warp
 
 if TYPE_CHECKING:
     from huafeng.eval.gram import StyleReference
 
 
-def _grey(rgb: np.ndarray) -> np.ndarray:
-    import cv2
-
-    return np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
-
-
-def _flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Dense flow from ``a`` to ``b`` (H, W, 2), DIS MEDIUM on greyscale uint8."""
-    import cv2
-
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)  # type: ignore[attr-defined]
-    return np.asarray(dis.calc(_grey(a), _grey(b), None))
-
-
-def _sample(img: np.ndarray, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``img`` sampled at ``p + flow(p)`` (bilinear) and where that point lies inside the frame."""
-    import cv2
-
-    h, w = flow.shape[:2]
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    mx, my = gx + flow[..., 0], gy + flow[..., 1]
-    warped = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    inside = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
-    return np.asarray(warped), inside
-
-
 def pair_warping_error(out_a: np.ndarray, out_b: np.ndarray, in_a: np.ndarray, in_b: np.ndarray) -> float:
     """Masked mean squared error between output ``b`` and output ``a`` warped into frame ``b``."""
-    back = _flow(in_b, in_a)  # for each pixel of frame b: where it came from in frame a
-    fwd = _flow(in_a, in_b)
-    fwd_at_back, inside = _sample(fwd, back)
-    # a pixel is visible in both frames when going back then forward returns to it
-    err = np.sum((back + fwd_at_back) ** 2, axis=2)
-    bound = 0.01 * (np.sum(back**2, axis=2) + np.sum(fwd_at_back**2, axis=2)) + 0.5
-    mask = inside & (err <= bound)
+    back = dis_flow(in_b, in_a)  # for each pixel of frame b: where it came from in frame a
+    mask = reliable_mask(back, dis_flow(in_a, in_b))
     if not mask.any():
         return float("nan")
-    warped, _ = _sample(out_a.astype(np.float32) / 255.0, back)
+    warped, _ = warp(out_a.astype(np.float32) / 255.0, back)
     diff = ((out_b.astype(np.float32) / 255.0 - warped) ** 2).mean(axis=2)
     return float(diff[mask].mean())
 
