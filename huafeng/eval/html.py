@@ -40,6 +40,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "warp_err_dis": ("warp err ×10³", "↓"),
     "latency_s": ("latency s", "↓"),
 }
+BASELINE_LABEL = "unstylized photo (baseline)"
 CAVEAT = (
     "FID-like and ArtFID-like use EfficientNet-Lite0 features and a few dozen images: they are "
     "<b>not comparable to published Inception-FID / ArtFID numbers</b>, only to each other under "
@@ -85,15 +86,32 @@ def summary_markdown(rows: Sequence[dict[str, Any]]) -> str:
     return markdown_table(headers, body)
 
 
-def _table(headers: Sequence[str], body: Sequence[Sequence[Any]]) -> str:
+def _table(
+    headers: Sequence[str], body: Sequence[Sequence[Any]], bold: set[tuple[int, int]] | None = None
+) -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+
+    def cell(i: int, j: int, c: Any) -> str:
+        text = html.escape(fmt(c) if not isinstance(c, str) else c)
+        return f"<td><b>{text}</b></td>" if bold and (i, j) in bold else f"<td>{text}</td>"
+
     trs = "".join(
-        "<tr>"
-        + "".join(f"<td>{html.escape(fmt(c) if not isinstance(c, str) else c)}</td>" for c in r)
-        + "</tr>"
-        for r in body
+        "<tr>" + "".join(cell(i, j, c) for j, c in enumerate(r)) + "</tr>" for i, r in enumerate(body)
     )
     return f"<table><tr>{head}</tr>{trs}</table>"
+
+
+def best_cells(body: Sequence[Sequence[Any]], baseline: str) -> set[tuple[int, int]]:
+    """(row, column) of the best stylizing system per style and metric (the baseline never wins)."""
+    out: set[tuple[int, int]] = set()
+    for style in dict.fromkeys(r[0] for r in body):
+        rows = [i for i, r in enumerate(body) if r[0] == style and r[1] != baseline]
+        for j, (_, arrow) in enumerate(COLUMNS.values(), start=2):
+            vals = [(float(body[i][j]), i) for i in rows if isinstance(body[i][j], int | float)]
+            if len(vals) > 1:
+                best = (max if arrow == "↑" else min)(v for v, _ in vals)
+                out |= {(i, j) for v, i in vals if v == best}  # ties: all of them
+    return out
 
 
 def _plots(out: Path, summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> None:
@@ -245,8 +263,8 @@ def render(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> str:
         f"<p class='note'>{CAVEAT}</p>",
         "<h2 id='summary'>Summary</h2>",
         f"<p>{len(meta['content'])} photos at {pr['stylize_side']}², metrics at shorter side 256. "
-        "↑ higher is better, ↓ lower is better.</p>",
-        _table(headers, body),
+        "↑ higher is better, ↓ lower is better; <b>bold</b> = best stylizing system per style.</p>",
+        _table(headers, body, best_cells(body, BASELINE_LABEL)),
         "<h2 id='grids'>Image grids</h2>",
         grids,
         "<h2 id='charts'>Metrics per style</h2><img src='img/bars.png' alt='bar charts'>",

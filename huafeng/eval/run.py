@@ -38,6 +38,7 @@ from huafeng.eval.defects import run_checklist
 from huafeng.eval.features import FeatureCache
 from huafeng.eval.frechet import artfid, fid_from_features
 from huafeng.eval.gram import StyleReference
+from huafeng.eval.html import BASELINE_LABEL
 from huafeng.eval.latency import machine_info, time_fn
 from huafeng.eval.perceptual import perceptual_distance
 from huafeng.eval.protocol import Protocol
@@ -175,7 +176,7 @@ def run_systems(
         lat = time_fn(lambda fn=fn, first=first: fn(first, 0), repeats=pr.latency_repeats, warmup=1).median  # type: ignore[misc]
         frames = [fn(f, 0) for f in video]
         runs.append(SystemOutput(system, label, outs, frames, lat))
-    runs.append(SystemOutput("photo", "unstylized photo (baseline)", list(photos), list(video)))
+    runs.append(SystemOutput("photo", BASELINE_LABEL, list(photos), list(video)))
     return runs
 
 

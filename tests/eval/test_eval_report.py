@@ -94,3 +94,17 @@ def test_bad_arguments_are_one_line_errors(
     code, _, err = cli([a if a != str(shared_data) else str(tmp_path) for a in args], capsys)
     assert code == 2 and "MANIFEST" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_best_cells_skip_the_baseline_and_keep_ties() -> None:
+    from huafeng.eval.html import BASELINE_LABEL, COLUMNS, best_cells
+
+    n = len(COLUMNS)
+    body = [
+        ["s", "a", 0.5, *([0.0] * (n - 1))],
+        ["s", "b", 0.7, *([0.0] * (n - 1))],
+        ["s", BASELINE_LABEL, 1.0, *([0.0] * (n - 1))],
+    ]
+    cells = best_cells(body, BASELINE_LABEL)
+    assert (1, 2) in cells and (0, 2) not in cells and (2, 2) not in cells  # SSIM: higher wins
+    assert {(0, 3), (1, 3)} <= cells  # a tie on a lower-is-better column: both bold
