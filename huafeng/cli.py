@@ -286,6 +286,99 @@ def ask_command(
         out.print(f"[bold]{key:<13}[/bold]{value}", soft_wrap=True)
 
 
+@app.command()
+def batch(
+    input_uri: Annotated[
+        str,
+        typer.Argument(help="Folder, glob or fsspec URL (s3://bucket/photos) of images.", show_default=False),
+    ],
+    output_uri: Annotated[
+        str,
+        typer.Argument(help="Folder or fsspec URL for results + manifest.parquet/jsonl.", show_default=False),
+    ],
+    style: Annotated[
+        str, typer.Option("-s", "--style", help="Style name (see `huafeng styles`) or .onnx path.")
+    ] = "default",
+    address: Annotated[
+        str | None,
+        typer.Option(help="Ray cluster to join: 'auto' or ray://host:10001 (default: a private local Ray)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Stylizing actors, 1 CPU each (default: all CPUs).")
+    ] = None,
+    strength: Annotated[float, typer.Option(min=0.0, max=1.0, help="0 = original, 1 = full style.")] = 1.0,
+    preserve_color: Annotated[
+        bool, typer.Option("--preserve-color", help="Keep the photos' colours; transfer only texture/tone.")
+    ] = False,
+    filters: Annotated[
+        list[str] | None, typer.Option("-f", "--filter", help="Filter after the style; repeat to chain.")
+    ] = None,
+    max_size: Annotated[
+        int | None, typer.Option(min=16, help="Cap the results' longest side (pixels).")
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Output type: jpg, png, webp, tif (default: keep).")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Images per actor call.")] = 4,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Try inputs that failed before again, even if unchanged.")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace outputs that this job did not write itself.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Stylize a whole collection on Ray (needs the `scale` extra): resumable, with a manifest.
+
+    Re-running skips what is done; failures are listed in the manifest and the batch goes on.
+    """
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        raise InputError("batch needs Ray: pip install 'huafeng[scale]'") from None
+    from huafeng.scale import BatchCfg, run_batch
+
+    cfg = BatchCfg(
+        input_uri=input_uri,
+        output_uri=output_uri,
+        style=style,
+        strength=strength,
+        preserve_color=preserve_color,
+        filters=tuple(filters or ()),
+        max_size=max_size,
+        fmt=fmt,
+        address=address,
+        workers=workers,
+        batch_size=batch_size,
+        retry_failed=retry_failed,
+        overwrite=overwrite,
+    )
+
+    def progress(done: int, total: int) -> None:
+        if not as_json:
+            err.print(f"\r{done}/{total}", end="")
+
+    report = run_batch(cfg, progress)
+    if as_json:
+        _print_json({**asdict(report), "images_per_s": report.images_per_s})
+    else:
+        err.print(
+            f"\r{report.total} images: {report.done} done, {report.failed} failed, {report.skipped} skipped"
+            + (
+                f" in {report.seconds:.1f} s ({report.images_per_s:.2f} img/s, {report.workers} workers)"
+                if report.seconds
+                else ""
+            )
+        )
+        for r in report.failures[:20]:
+            err.print(f"[red]failed[/red] {r.input}: {r.error}", soft_wrap=True)
+        if len(report.failures) > 20:
+            err.print(f"... and {len(report.failures) - 20} more")
+        out.print(f"manifest: {report.manifest}")
+    if report.failed:
+        raise typer.Exit(2)
+
+
 # ------------------------------------------------------------------------------------ listings
 
 
