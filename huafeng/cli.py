@@ -96,6 +96,16 @@ def _plan_outputs(
 
 
 _WRITABLE = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
+_REGIONS = ("all", "person", "background", "face")
+
+
+def _portrait_opts(opts: Any, img: Any, region: str, face_strength: float) -> Any:
+    """Face-aware weights for one photo (``huafeng.portrait``), only when asked for."""
+    if region == "all" and face_strength == 1.0:
+        return opts
+    from huafeng.portrait import with_portrait_mask
+
+    return with_portrait_mask(opts, img.rgb, region, face_strength)[0]
 
 
 @app.command()
@@ -128,6 +138,16 @@ def stylize(
         bool, typer.Option("--invert-mask", help="Stylize where the mask is black.")
     ] = False,
     mask_feather: Annotated[float, typer.Option(help="Feather the mask edge by this many pixels.")] = 8.0,
+    region: Annotated[
+        str,
+        typer.Option(help="Stylize only: all, person, background or face (person/background need [faces])."),
+    ] = "all",
+    face_strength: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Style on faces, relative to --strength (e.g. 0.3 keeps identity)."
+        ),
+    ] = 1.0,
     filters: Annotated[
         list[str] | None,
         typer.Option(
@@ -171,6 +191,8 @@ def stylize(
     )
     if parsed is not None:
         opts = _apply_ask(ctx, parsed, opts)
+    if region not in _REGIONS:
+        raise InputError(f"--region must be one of {', '.join(_REGIONS)}, not {region!r}")
     if mask is not None and not mask.exists():
         raise InputError(f"{mask}: mask file not found")
     stylizer = Stylizer(info, threads=threads)
@@ -194,7 +216,7 @@ def stylize(
             t0 = time.perf_counter()
             try:
                 img = imageio.read_image(src)
-                res = stylizer.stylize(img, opts)
+                res = stylizer.stylize(img, _portrait_opts(opts, img, region, face_strength))
                 imageio.write_image(dst, res, overwrite=overwrite, protect=paths)
                 results.append(_Result(str(src), str(dst), True, time.perf_counter() - t0))
             except HuafengError as e:
