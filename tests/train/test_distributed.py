@@ -32,6 +32,7 @@ def _rows(run: Path) -> list[dict[str, float]]:
     return [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.slow  # trains the run twice (~35 s on 2 cores); test_distributed_smoke.py is the fast one
 def test_two_process_gloo_run_matches_one_process_and_resumes(tiny_root: Path, tmp_path: Path) -> None:
     # The relative content loss normalises by its own (half-)batch, so leave it out to compare exactly.
     common = [
