@@ -10,9 +10,11 @@ for videos", GCPR 2016, without their per-frame optimisation):
     m_t      = forward-backward consistent ∧ inside ∧ input colour agrees after warping
     out_t    = stylize(in_t) + blend · m_t · (warped_t − stylize(in_t))
 
-``blend`` trades flicker against ghosting (0 = per-frame, 1 = frozen texture); 0.6 keeps the
-texture steady on the measured clip without visible trails. Where the flow fails (occlusions,
-cuts, fast motion) the mask is 0 and the frame is simply stylized on its own.
+``blend`` trades flicker against softness and ghosting (0 = per-frame, 1 = frozen texture).
+Averaging renderings softens the brush texture, so the detail is then scaled back to the
+current frame's local contrast (``keep_contrast``). Where the flow fails (occlusions, cuts,
+fast motion) the mask is 0 and the frame is simply stylized on its own. Measured figures:
+docs/looks_and_video.md.
 
 Resume: stylized frames are written in lossless chunks to a work folder next to the output
 (``.OUT.mp4.huafeng-work/``) together with ``progress.json`` and the last output frame (PNG,
@@ -56,9 +58,10 @@ Progress = Callable[[int, int], None]  # (frames done, total)
 @dataclass(frozen=True)
 class VideoOptions:
     temporal: bool = True  # carry the previous output along the flow (False = plain per-frame)
-    blend: float = 0.6  # weight of the warped previous output where the flow is reliable
+    blend: float = 0.7  # weight of the warped previous output where the flow is reliable
     colour_tolerance: float = 0.08  # input mismatch after warping (0..1) above which a pixel is unreliable
     feather: float = 2.0  # Gaussian sigma (px) softening the reliability mask
+    keep_contrast: bool = True  # restore the texture contrast blending averages away
     max_frames: int | None = None  # stylize only the first N frames (a preview)
     crf: int = 18  # final H.264 quality
 
@@ -97,7 +100,30 @@ def temporal_blend(
     warped, _ = warp(prev.astype(np.float32), back)
     s = styled.astype(np.float32)
     out = s + (opts.blend * mask)[..., None] * (warped - s)
+    if opts.keep_contrast:
+        out = _match_local_contrast(out, s)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _match_local_contrast(out: np.ndarray, ref: np.ndarray, sigma: float = 3.0) -> np.ndarray:
+    """Give ``out`` the local texture contrast of ``ref`` (gain clipped to 1..1.6).
+
+    Averaging two renderings whose brush texture is not identical lowers the texture's contrast
+    (two independent textures averaged 50/50 keep 71 % of it), so blended video looks softer than
+    any single frame. Scaling the detail (image minus its Gaussian mean) back up to the current
+    frame's local standard deviation restores the look; the gain changes slowly, so it adds
+    little flicker back.
+    """
+
+    def mean(x: np.ndarray) -> np.ndarray:
+        return np.asarray(cv2.GaussianBlur(x, (0, 0), sigma), np.float32)
+
+    m_out, m_ref = mean(out), mean(ref)
+    d_out, d_ref = out - m_out, ref - m_ref
+    var_out = mean((d_out**2).mean(axis=2))
+    var_ref = mean((d_ref**2).mean(axis=2))
+    gain = np.clip(np.sqrt((var_ref + 1.0) / (var_out + 1.0)), 1.0, 1.6)
+    return m_out + d_out * gain[..., None]
 
 
 def _work_dir(output: Path) -> Path:
