@@ -120,17 +120,28 @@ def caption_masks(
     scale: float = 1.0,
     angle: float = 0.0,
     offset: tuple[float, float] = (0.0, 0.0),
+    window: Box | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Full-picture ``(fill, outline)`` masks, the block scaled/rotated about its centre and moved."""
+    """``(fill, outline)`` masks of the picture (or of its ``window``), the block scaled/rotated
+    about its centre and moved."""
     fill, outline = cap.raster(upto)
     x, y, bw, bh = cap.box
-    cx, cy = bw / 2.0, bh / 2.0
-    m = cv2.getRotationMatrix2D((cx, cy), angle, scale)
-    m[0, 2] += x + offset[0]
-    m[1, 2] += y + offset[1]
-    flags = cv2.INTER_LINEAR
-    warp = [cv2.warpAffine(a, m, size, flags=flags, borderValue=0.0) for a in (fill, outline)]
+    wx, wy, ww, wh = window or (0, 0, *size)
+    m = cv2.getRotationMatrix2D((bw / 2.0, bh / 2.0), angle, scale)
+    m[0, 2] += x + offset[0] - wx
+    m[1, 2] += y + offset[1] - wy
+    warp = [cv2.warpAffine(a, m, (ww, wh), flags=cv2.INTER_LINEAR, borderValue=0.0) for a in (fill, outline)]
     return warp[0], warp[1]
+
+
+def _window(cap: Caption, size: tuple[int, int], scale: float, offset: tuple[float, float]) -> Box:
+    """The part of the picture the moved caption (and its shadow) can touch."""
+    x, y, bw, bh = cap.box
+    r = 0.5 * np.hypot(bw, bh) * max(1.0, scale) + cap.block.size * 0.2  # any rotation, plus shadow
+    cx, cy = x + bw / 2 + offset[0], y + bh / 2 + offset[1]
+    x0, y0 = max(0, int(cx - r)), max(0, int(cy - r))
+    x1, y1 = min(size[0], int(np.ceil(cx + r))), min(size[1], int(np.ceil(cy + r)))
+    return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
 
 
 def composite(
@@ -160,7 +171,23 @@ def _over(out: np.ndarray, a: np.ndarray, color: tuple[int, int, int]) -> None:
     out += a3 * np.asarray(color, np.float32)
 
 
-def draw_caption(rgb: np.ndarray, cap: Caption, *, alpha: float = 1.0, **motion: object) -> np.ndarray:
-    """``rgb`` with the caption drawn (``motion``: upto, scale, angle, offset for animations)."""
-    fill, outline = caption_masks(cap, (rgb.shape[1], rgb.shape[0]), **motion)  # type: ignore[arg-type]
-    return composite(rgb, fill, outline, cap.colors, alpha=alpha, shadow_px=cap.block.size * 0.05)
+def draw_caption(
+    rgb: np.ndarray,
+    cap: Caption,
+    *,
+    alpha: float = 1.0,
+    upto: int | None = None,
+    scale: float = 1.0,
+    angle: float = 0.0,
+    offset: tuple[float, float] = (0.0, 0.0),
+) -> np.ndarray:
+    """A copy of ``rgb`` with the caption drawn (moved for animations); only its window is touched."""
+    size = (rgb.shape[1], rgb.shape[0])
+    win = _window(cap, size, scale, offset)
+    fill, outline = caption_masks(cap, size, upto=upto, scale=scale, angle=angle, offset=offset, window=win)
+    x, y, w, h = win
+    out = rgb.copy()
+    out[y : y + h, x : x + w] = composite(
+        rgb[y : y + h, x : x + w], fill, outline, cap.colors, alpha=alpha, shadow_px=cap.block.size * 0.05
+    )
+    return out
