@@ -145,28 +145,52 @@ def _plots(out: Path, summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -
     fig.savefig(out / "img" / "bars.png", dpi=80)
     plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for k, sy in enumerate(systems):
-        pts: list[tuple[float, float, str]] = [
-            (float(v["latency_s"]), float(v["artfid_effl0_256"]), s)
-            for (s, y), v in piv.items()
-            if y == sy and v.get("latency_s") is not None and v.get("artfid_effl0_256") is not None
-        ]
-        pts = [p for p in pts if not math.isnan(p[1])]
-        if not pts:
-            continue
-        ax.scatter([p[0] for p in pts], [p[1] for p in pts], color=f"C{k}", label=sy, s=40)
-        for x, y, s in pts:
-            ax.annotate(s, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    side = summary["protocol"]["stylize_side"]
-    ax.set(xlabel=f"latency, s per {side}² image (median, {summary['protocol']['threads']} thread)")
-    ax.set(ylabel="ArtFID-like ↓ (lower = better)", xscale="log")
-    ax.set_title("Speed vs quality: lower left is better", fontsize=10)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    _scatter(out, summary, piv, systems)
+    _confusion(out, summary)
+
+
+def _scatter(
+    out: Path, summary: dict[str, Any], piv: dict[tuple[str, str], dict[str, Any]], systems: list[str]
+) -> None:
+    """Latency against ArtFID-like (left) and the deception rate (right), one point per style."""
+    import matplotlib.pyplot as plt
+    from matplotlib import ticker
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+    panels = (
+        ("artfid_effl0_256", "ArtFID-like ↓", "lower left is better"),
+        ("deception_effl0_256", "deception rate ↑", "upper left is better"),
+    )
+    for ax, (metric, label, hint) in zip(axes, panels, strict=True):
+        for k, sy in enumerate(systems):
+            pts = [
+                (float(v["latency_s"]), float(v[metric]), s)
+                for (s, y), v in piv.items()
+                if y == sy and v.get("latency_s") is not None and v.get(metric) is not None
+            ]
+            pts = [p for p in pts if not math.isnan(p[1])]
+            if not pts:
+                continue
+            ax.scatter([p[0] for p in pts], [p[1] for p in pts], color=f"C{k}", label=sy, s=36)
+            for x, y, s in pts:
+                ax.annotate(s, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        side, threads = summary["protocol"]["stylize_side"], summary["protocol"]["threads"]
+        ax.set(xlabel=f"latency, s per {side}² image (median, {threads} thread)", ylabel=label, xscale="log")
+        ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(ticker.FormatStrFormatter("%g"))
+        ax.tick_params(axis="x", which="minor", labelsize=7)
+        ax.set_title(f"Speed vs {label[:-2]}: {hint}", fontsize=10)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out / "img" / "speed_quality.png", dpi=90)
+    fig.savefig(out / "img" / "speed_quality.png", dpi=80)
     plt.close(fig)
+
+
+def _confusion(out: Path, summary: dict[str, Any]) -> None:
+    """The tradition classifier's held-out confusion matrix (row-normalised colours, counts)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
 
     card = summary["classifier"]
     cm = np.array(card["confusion_matrix"]["counts"], float)
