@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -51,6 +52,19 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_warm(url: str, limit_s: float = 180) -> None:
+    """Up, and done with its start-up warm-up (thumbnails, phrase dictionary): not measured."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).json().get("warmed_up"):
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"the server at {url} did not come up within {limit_s:g} s")
+
+
 async def _client(url: str, body: bytes, style: str, until: float, out: list[tuple[int, float]]) -> None:
     async with httpx.AsyncClient(timeout=120) as c:
         while time.monotonic() < until:
@@ -71,14 +85,18 @@ async def _drive(url: str, body: bytes, style: str, clients: int, seconds: float
     results: list[tuple[int, float]] = []
     rss: list[int] = []
     until = time.monotonic() + seconds
+    stop = threading.Event()
 
-    async def sample() -> None:
-        while time.monotonic() < until:
+    def sample() -> None:  # a thread, not a task: a saturated event loop must not skip samples
+        while not stop.wait(1.0 if rss else 0.0):
             rss.append(_rss_kib(pid))
-            await asyncio.sleep(1.0)
 
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     t0 = time.perf_counter()
-    await asyncio.gather(sample(), *(_client(url, body, style, until, results) for _ in range(clients)))
+    await asyncio.gather(*(_client(url, body, style, until, results) for _ in range(clients)))
+    stop.set()
+    sampler.join()
     wall = time.perf_counter() - t0
     ok = np.array([t for s, t in results if s == 200])
     statuses = Counter(s for s, _ in results)
@@ -105,7 +123,7 @@ def run_load(
     style: str = "default",
     size: int = 256,
     workers: int = 2,
-    queue: int = 16,
+    queue: int = 8,
     warmup: float = 10,
 ) -> dict[str, Any]:
     port = _port()
@@ -131,13 +149,7 @@ def run_load(
         ]
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+            wait_until_warm(url)
             # warm-up at full concurrency, not measured: sessions load, thread pools and malloc
             # arenas grow to their working size; what follows must then stay flat
             warm = asyncio.run(_drive(url, body, style, clients, warmup, proc.pid))
@@ -169,7 +181,7 @@ def main() -> None:
     ap.add_argument("--style", default="default")
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--queue", type=int, default=16)
+    ap.add_argument("--queue", type=int, default=8)
     ap.add_argument("--warmup", type=float, default=10, help="Seconds of unmeasured load first.")
     ap.add_argument("--json-out", type=Path, help="Also write the report here.")
     a = ap.parse_args()

@@ -28,7 +28,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.service_load import _photo, _port  # noqa: E402
+from benchmarks.service_load import _photo, _port, wait_until_warm  # noqa: E402
 from huafeng.imageio import encode_image, read_image  # noqa: E402
 from huafeng.infer import StylizeOptions, Stylizer  # noqa: E402
 
@@ -48,13 +48,7 @@ def run(style: str = "default", size: int = 512, reps: int = 30) -> dict[str, An
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             with httpx.Client(timeout=60) as c:
-                deadline = time.monotonic() + 60
-                while time.monotonic() < deadline:
-                    try:
-                        if c.get(f"{url}/healthz").status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        time.sleep(0.2)
+                wait_until_warm(url)
                 form = {"style": style, "format": "jpeg"}
                 for i in range(reps + 3):  # 3 warm-up rounds, not counted
                     t0 = time.perf_counter()

@@ -67,6 +67,7 @@ class Service:
         self._wake = threading.Event()
         self._job_threads: list[threading.Thread] = []
         self._thumb_lock = threading.Lock()
+        self.warm = threading.Event()  # set when the start-up warm-up is over (or was not asked for)
         self.thumb_dir = settings.data_dir / "thumbs"
 
     # --------------------------------------------------------------------------- lifecycle
@@ -77,6 +78,8 @@ class Service:
             log.info("re-queued %d job(s) left running by the last stop", n)
         if self.settings.warmup:
             threading.Thread(target=self._warmup, name="huafeng-warmup", daemon=True).start()
+        else:
+            self.warm.set()
         for i in range(self.settings.job_workers):
             t = threading.Thread(target=self._job_loop, name=f"huafeng-jobs-{i}", daemon=True)
             t.start()
@@ -157,6 +160,12 @@ class Service:
 
     def _warmup(self) -> None:
         """Best effort: anything failing here fails again, with a message, on the real request."""
+        try:
+            self._warm_parts()
+        finally:
+            self.warm.set()
+
+    def _warm_parts(self) -> None:
         try:
             from huafeng.caption.ask import parse_ask
 
@@ -295,6 +304,7 @@ class Service:
     def health(self) -> dict[str, Any]:
         return {
             "status": "stopping" if self.stopping else "ok",
+            "warmed_up": self.warm.is_set(),
             "uptime_s": round(time.time() - self.started, 1),
             "workers": self.pool.workers,
             "busy": self.pool.busy,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from huafeng.serve.app import create_app
@@ -50,4 +51,36 @@ def test_retention_deletes_oldest_and_their_files(tmp_path: Path) -> None:
     assert len(store.history()) == 2
     store._gc_blobs(grace_s=0.0)
     assert not store.blob_path(shas[0]).exists() and store.blob_path(shas[3]).exists()
+    store.close()
+
+
+def test_graceful_shutdown_requeues_running_jobs_and_refuses_new_work(tmp_path: Path) -> None:
+    import threading
+
+    from huafeng.serve.pool import Busy
+    from huafeng.serve.service import Service
+
+    svc = Service(settings(tmp_path, shutdown_grace_s=0.3))
+    started, release = threading.Event(), threading.Event()
+
+    def slow_job(job):  # type: ignore[no-untyped-def]
+        started.set()
+        release.wait(5)
+        return {}
+
+    svc._run_job = slow_job  # type: ignore[method-assign]
+    svc.start()
+    job = svc.submit_story([photo_bytes()], {"style": "sepia"})
+    assert started.wait(5)
+    done = []
+    svc.pool.submit(lambda: done.append(release.wait(5)))  # running request: gets the grace
+    t0 = time.monotonic()
+    svc.stop()
+    assert time.monotonic() - t0 < 3
+    release.set()
+    with pytest.raises(Busy):
+        svc.pool.submit(lambda: None)
+    store = Store(tmp_path)
+    again = store.job(job.id)
+    assert again is not None and again.status == "queued" and "re-queued" in again.message
     store.close()
