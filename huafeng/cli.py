@@ -11,6 +11,7 @@ Conventions held by every command (and checked by tests/test_cli.py):
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 import time
@@ -1097,6 +1098,15 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except OSError as e:  # the OS refused a path the user gave: name too long, read-only, disk full
+        if debug:
+            raise
+        if e.errno not in _USER_OS_ERRORS:
+            err.print(f"[red]internal error:[/red] OSError: {_clip(e)} (run with --debug for details)")
+            sys.exit(1)
+        where = f" ({_clip(e.filename)})" if e.filename else ""
+        err.print(f"[red]error:[/red] {e.strerror or type(e).__name__}{where}", soft_wrap=True)
+        sys.exit(2)
     except Exception as e:
         if debug:
             raise
@@ -1105,6 +1115,26 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     # without standalone mode a command's typer.Exit(n) comes back as the return value
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _clip(name: object, n: int = 120) -> str:
+    text = str(name)
+    return text if len(text) <= n else text[: n // 2] + "…" + text[-n // 2 :]
+
+
+_USER_OS_ERRORS = {
+    errno.ENAMETOOLONG,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.ENOTDIR,
+    errno.EISDIR,
+    errno.ELOOP,
+    errno.ENOENT,
+    errno.EEXIST,
+}
 
 
 if __name__ == "__main__":

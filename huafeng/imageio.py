@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
@@ -129,11 +130,12 @@ def _open(src: Source, max_pixels: int) -> PILImage.Image:
     PILImage.MAX_IMAGE_PIXELS = None
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            # also Pillow's UserWarnings about corrupt tags it skips while parsing the header
+            warnings.simplefilter("ignore")
             im = PILImage.open(fp)
     except UnidentifiedImageError:
         raise InputError(f"{name}: not an image file, or a format huafeng cannot read") from None
-    except (OSError, ValueError, SyntaxError) as e:
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as e:
         raise InputError(f"{name}: cannot read image ({_short(e)})") from None
     finally:
         PILImage.MAX_IMAGE_PIXELS = saved
@@ -175,7 +177,7 @@ def _to_rgb_alpha(im: PILImage.Image) -> tuple[np.ndarray, np.ndarray | None, by
         im = PILImage.fromarray(a, "L")
         mode = "L"
     elif mode == "F":
-        a = np.asarray(im, dtype=np.float64)
+        a = np.nan_to_num(np.asarray(im, dtype=np.float64), nan=0.0, posinf=1.0, neginf=0.0)
         hi = 1.0 if a.max(initial=0) <= 1.0 else 255.0
         im = PILImage.fromarray(np.clip(a / hi * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
         mode = "L"
@@ -230,7 +232,10 @@ def read_image(src: Source, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:
     im = _open(src, max_pixels)
     name = _describe(src)
     try:
-        with im:
+        # Pillow warns (UserWarning) about corrupt EXIF/TIFF tags it skips: the result is still
+        # right, and a warning on stderr would break the CLI's one-line promise.
+        with im, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             fmt = im.format
             im.load()
             # Transpose first: Pillow drops the orientation tag on the transposed copy, and
@@ -240,7 +245,7 @@ def read_image(src: Source, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:
             rgb, alpha, icc = _to_rgb_alpha(upright)
     except InputError:
         raise
-    except (OSError, ValueError, SyntaxError, EOFError) as e:
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as e:
         raise InputError(f"{name}: corrupt or truncated image ({_short(e)})") from None
     except MemoryError:
         raise ImageTooLargeError(f"{name}: not enough memory to decode this image") from None
@@ -253,7 +258,13 @@ def read_frames(
     """Decode every frame of an animated GIF/WebP/PNG (a still image gives one frame)."""
     im = _open(src, max_pixels)
     name = _describe(src)
-    n = getattr(im, "n_frames", 1)
+    try:  # counting frames walks the file: a truncated GIF fails here (struct.error), not later
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            n = int(getattr(im, "n_frames", 1))
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as e:
+        im.close()
+        raise InputError(f"{name}: corrupt or truncated animation ({_short(e)})") from None
     if n > max_frames:
         raise InputError(f"{name}: {n} frames exceeds the limit of {max_frames}")
     w, h = im.size
@@ -261,7 +272,8 @@ def read_frames(
         raise ImageTooLargeError(f"{name}: {n} frames of {w}x{h} is too much to decode at once")
     frames: list[Image] = []
     try:
-        with im:
+        with im, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             fmt = im.format
             for frame in ImageSequence.Iterator(im):
                 dur = frame.info.get("duration", im.info.get("duration"))
@@ -271,7 +283,7 @@ def read_frames(
                 )
     except InputError:
         raise
-    except (OSError, ValueError, SyntaxError, EOFError) as e:
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as e:
         if frames:  # truncated animation: keep what decoded
             return frames
         raise InputError(f"{name}: corrupt or truncated image ({_short(e)})") from None

@@ -93,7 +93,20 @@ def feather(mask: np.ndarray, sigma: float) -> np.ndarray:
     """Soften mask edges with a Gaussian of ``sigma`` px (0: unchanged)."""
     if sigma <= 0:
         return mask
+    h, w = mask.shape[:2]
+    # A blur wider than the image looks the same as one as wide as it, and OpenCV's kernel size
+    # (6σ) overflows for absurd σ; the cost grows with σ, so wide blurs run on a smaller copy
+    # (σ = 1000 on 1 MP took 15 s; a stranger's request must not buy that).
+    sigma = min(float(sigma), float(max(h, w)))
+    f = int(sigma // _WIDE_SIGMA)
+    if f >= 2 and min(h, w) >= 2 * f:
+        small = cv2.resize(mask, (w // f, h // f), interpolation=cv2.INTER_AREA)
+        small = cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT)
+        return np.clip(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
     return np.asarray(cv2.GaussianBlur(mask, (0, 0), sigma, borderType=cv2.BORDER_REFLECT))
+
+
+_WIDE_SIGMA = 16.0  # above 2x this, feather on a copy downscaled by sigma // _WIDE_SIGMA
 
 
 def prepare_mask(

@@ -120,7 +120,13 @@ def resolve_threads(threads: int | None = None) -> int | None:
             raise InputError(f"HUAFENG_THREADS={env!r}: expected a whole number of threads") from None
     if threads < 0:
         raise InputError(f"threads must be 0 (automatic) or more, got {threads}")
+    if threads > MAX_THREADS:  # ORT spawns them all up front: 100000 threads took >3 GB before failing
+        raise InputError(f"threads must be at most {MAX_THREADS}, got {threads}")
     return threads or None
+
+
+#: More intra-op threads than this only costs memory (each is a pool thread with its own stack).
+MAX_THREADS = int(os.environ.get("HUAFENG_MAX_THREADS", 256))
 
 
 def check_model_file(

@@ -244,6 +244,9 @@ def load_style_file(
     return style_from_model(p, "file", max_bytes=max_bytes)
 
 
+_MAX_NAME = 4096  # longer than any path or name a user means
+
+
 def _norm(name: str) -> str:
     return name.casefold().replace("-", "_").replace(" ", "_")
 
@@ -258,13 +261,16 @@ def resolve_style(name_or_path: str | os.PathLike[str], *, allow_paths: bool = T
     """
     raw = os.fspath(name_or_path)
     s = raw.strip()
-    if not s or "\x00" in s:
+    if not s:
         raise InputError("empty style name; see `huafeng styles` for the list")
+    shown = repr(raw if len(raw) <= 80 else raw[:60] + "…")  # a 5000-character name is not echoed whole
+    if "\x00" in s or len(s) > _MAX_NAME:
+        raise InputError(f"{shown} is not a style name; see `huafeng styles` for the list")
     if s.lower().endswith(".onnx") and allow_paths:
         return load_style_file(s)
     if "/" in s or "\\" in s or s.startswith(".") or not _NAME_RE.match(s):
         raise InputError(
-            f"{raw!r} is not a style name; give a name from `huafeng styles` or a path to an .onnx file"
+            f"{shown} is not a style name; give a name from `huafeng styles` or a path to an .onnx file"
         )
     styles = list_styles()
     if s == DEFAULT_ALIAS:
