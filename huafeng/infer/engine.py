@@ -155,9 +155,9 @@ class Stylizer:
     @staticmethod
     def _run_padded(x: np.ndarray, style: np.ndarray | None, sess: Session) -> np.ndarray:
         h, w = x.shape[:2]
-        padded = tiling.pad_to_multiple(x, sess.info.multiple)
+        padded, top, left = tiling.pad_for_model(x, sess.info.multiple)
         y = sess.run(padded.transpose(2, 0, 1)[None], style)
-        out = y[0, :, :h, :w].transpose(1, 2, 0)
+        out = y[0, :, top : top + h, left : left + w].transpose(1, 2, 0)
         return np.nan_to_num(out, nan=0.0, posinf=1.0, neginf=0.0)
 
     def _styled(
