@@ -12,6 +12,7 @@ import pytest
 from huafeng.cli import main
 from huafeng.eval.html import SECTIONS, rebuild
 from huafeng.eval.run import PER_IMAGE, SET_LEVEL
+from huafeng.infer import resolve_style
 
 SAMPLES = Path(__file__).resolve().parents[2] / "huafeng" / "assets" / "samples"
 
@@ -33,7 +34,7 @@ def cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 def eval_args(photos: Path, out: Path, data: Path, cache: Path, *extra: str) -> list[str]:
-    return ["eval", "--content", str(photos), "--styles", "ink_shanshui", "--protocol", "tiny",
+    return ["eval", "--content", str(photos), "--styles", "default", "--protocol", "tiny",
             "--data", str(data), "--cache", str(cache), "--out", str(out), *extra]  # fmt: skip
 
 
@@ -47,7 +48,8 @@ def test_tiny_run_report_has_every_section(
     for section in SECTIONS:
         assert f"id='{section}'" in page, section
     assert "not comparable to published Inception-FID" in page
-    for img in ("img/grid_ink_shanshui.jpg", "img/bars.png", "img/speed_quality.png", "img/confusion.png"):
+    name = resolve_style("default").name  # whichever shipped style is the default today
+    for img in (f"img/grid_{name}.jpg", "img/bars.png", "img/speed_quality.png", "img/confusion.png"):
         assert (out / img).stat().st_size > 1000 and img in page
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     metrics = {r["metric"] for r in rows if r["system"] == "huafeng"}
@@ -60,7 +62,7 @@ def test_tiny_run_report_has_every_section(
         "coffee.jpg",
     ]
     assert {c["system"] for c in summary["checklist"]} >= {"huafeng", "photo", "paintings"}
-    assert "| ink_shanshui |" in (out / "summary.md").read_text()
+    assert f"| {name} |" in (out / "summary.md").read_text()
     before = (out / "report.html").stat().st_mtime_ns
     rebuild(out)  # the page is a view of the files on disk
     assert (out / "report.html").stat().st_mtime_ns >= before
@@ -86,9 +88,9 @@ def test_bad_arguments_are_one_line_errors(
     tmp_path: Path, two_photos: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = eval_args(two_photos, tmp_path / "r", shared_data, tmp_path / "c")
-    bad_style = [a if a != "ink_shanshui" else "ink_shansui" for a in args]
+    bad_style = [a if a != "default" else "defualt" for a in args]
     code, _, err = cli(bad_style, capsys)
-    assert code == 2 and "ink_shanshui" in err and "Traceback" not in err
+    assert code == 2 and "default" in err and "Traceback" not in err
     code, _, err = cli([a if a != "tiny" else "tinny" for a in args], capsys)
     assert code == 2 and "protocol" in err
     code, _, err = cli([a if a != str(shared_data) else str(tmp_path) for a in args], capsys)
