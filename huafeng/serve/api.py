@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from huafeng.errors import InputError
 from huafeng.infer.engine import StylizeOptions
@@ -252,6 +253,31 @@ async def create_story(
     return job.public()
 
 
+@router.post("/videos", status_code=202, summary="Queue a video: a short clip → stylized MP4 (audio kept)")
+async def create_video(
+    request: Request,
+    video: Annotated[UploadFile, File(description="MP4/MOV/WebM/GIF clip, checked by content")],
+    style: Annotated[str, Form(max_length=64)] = "default",
+    strength: Annotated[float, Form(ge=0.0, le=1.0)] = 1.0,
+    preserve_color: Annotated[bool, Form()] = False,
+    temporal: Annotated[bool, Form(description="Carry texture along the motion (less flicker)")] = True,
+) -> dict[str, Any]:
+    svc = service(request)
+    info = resolve_style(style, allow_paths=False)
+    data = await video.read()
+    if not data:
+        raise UploadError("video: empty upload", 400)
+    probe = await run_in_threadpool(svc.check_video, data)
+    params = {
+        "style": info.name,
+        "strength": strength,
+        "preserve_color": preserve_color,
+        "temporal": temporal,
+        "source": probe,
+    }
+    return svc.submit_job("video", [data], params).public()
+
+
 # ------------------------------------------------------------------------------------ jobs
 
 
@@ -349,4 +375,4 @@ def get_file(request: Request, sha: str) -> FileResponse:
     )
 
 
-__all__ = ["UploadError", "router"]
+__all__ = ["router"]

@@ -30,6 +30,7 @@ from huafeng.serve.metrics import Metrics
 from huafeng.serve.pool import Busy, WorkerPool
 from huafeng.serve.settings import ServeSettings
 from huafeng.serve.store import Job, Store
+from huafeng.serve.uploads import UploadError
 
 log = logging.getLogger("huafeng.serve")
 T = TypeVar("T")
@@ -228,15 +229,42 @@ class Service:
 
     # -------------------------------------------------------------------------------- jobs
 
-    def submit_story(self, uploads: list[bytes], params: dict[str, Any]) -> Job:
+    def submit_job(self, kind: str, uploads: list[bytes], params: dict[str, Any]) -> Job:
+        """Store the inputs by hash and queue a long job (``story`` or ``video``)."""
         if self.stopping:
             raise Busy(5)
         if self.store.count_jobs("queued") >= self.settings.max_queued_jobs:
             raise Busy(max(5, round(self.pool.retry_after() * self.settings.max_queued_jobs)))
         inputs = [self.store.put_blob(b, "application/octet-stream") for b in uploads]
-        job = self.store.create_job("story", params, inputs)
+        job = self.store.create_job(kind, params, inputs)
         self._wake.set()
         return job
+
+    def submit_story(self, uploads: list[bytes], params: dict[str, Any]) -> Job:
+        return self.submit_job("story", uploads, params)
+
+    def check_video(self, data: bytes) -> dict[str, Any]:
+        """Probe an uploaded video by content (PyAV) and apply the duration/pixel caps."""
+        import tempfile
+
+        from huafeng.videoio import check_video_limits, probe_video
+
+        with tempfile.NamedTemporaryFile(prefix="huafeng-upload-", suffix=".bin") as f:
+            f.write(data)
+            f.flush()
+            try:
+                info = probe_video(f.name)
+            except InputError as e:  # the message names the temp file; the client knows it as "video"
+                raise UploadError(
+                    str(e).replace(f.name, "video"), 415 if "not a video" in str(e) else 400
+                ) from None
+            check_video_limits(
+                info,
+                "video",
+                max_pixels=self.settings.max_video_pixels,
+                max_duration_s=self.settings.max_video_seconds,
+            )
+        return {"width": info.width, "height": info.height, "fps": info.fps, "seconds": info.duration_s}
 
     def _job_loop(self) -> None:
         while not self.stopping:
@@ -264,6 +292,8 @@ class Service:
             self.store.enforce_retention(keep_jobs=self.settings.max_jobs_kept)
 
     def _run_job(self, job: Job) -> dict[str, str]:
+        if job.kind == "video":
+            return self._run_video(job)
         if job.kind != "story":
             raise InputError(f"unknown job kind {job.kind!r}")
         p = job.params
@@ -300,6 +330,48 @@ class Service:
             results["mp4"] = self.store.put_blob(_story_mp4(story), MIME["MP4"])
         self.store.add_history("story", p, results["strip"], None, keep=self.settings.max_history)
         return results
+
+    def _run_video(self, job: Job) -> dict[str, str]:
+        """Stylize a clip with temporal blending. The work folder is per job under the data dir,
+        so a job re-queued by a restart resumes after its last finished chunk."""
+        from huafeng.infer.video import VideoOptions, stylize_video
+
+        p = job.params
+        found = self.store.blob(job.inputs[0])
+        if found is None:
+            raise InputError("the input of this job is gone (deleted by retention?)")
+        info = resolve_style(p["style"], allow_paths=False)
+        stylizer = Stylizer(info, threads=self.settings.threads_per_worker)
+        opts = StylizeOptions(
+            strength=float(p.get("strength", 1.0)),
+            preserve_color=bool(p.get("preserve_color", False)),
+            threads=self.settings.threads_per_worker,
+        )
+        work = self.settings.data_dir / "work" / job.id  # job ids are server-made uuids
+        work.mkdir(parents=True, exist_ok=True)
+        out = work / "result.mp4"
+
+        def progress(done: int, total: int) -> None:
+            if not self.stopping:
+                self.store.update_job(
+                    job.id, progress=0.95 * done / max(total, 1), message=f"frame {done} of {total}"
+                )
+
+        stylize_video(
+            found[0],
+            out,
+            lambda rgb, i: stylizer.stylize_array(rgb, opts),
+            job={"style": info.name, "model": _style_ident(info), **p},
+            opts=VideoOptions(temporal=bool(p.get("temporal", True))),
+            overwrite=True,
+            progress=progress,
+        )
+        sha = self.store.put_blob(out.read_bytes(), MIME["MP4"])
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+        self.store.add_history("video", p, sha, None, keep=self.settings.max_history)
+        return {"video": sha}
 
     def health(self) -> dict[str, Any]:
         return {

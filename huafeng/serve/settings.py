@@ -66,6 +66,10 @@ class ServeSettings:
     request_timeout_s: float = 60.0
     """A request still queued or running after this gets 503; a queued one is dropped unrun."""
     max_story_photos: int = 8
+    max_video_seconds: float = 60.0
+    """Video jobs: clips longer than this are refused (social clips are short; 1080p x 60 s is
+    minutes of CPU per worker)."""
+    max_video_pixels: int = 1920 * 1080
     max_history: int = 500
     """Retention: history entries kept (oldest deleted first, with results nobody else uses)."""
     max_jobs_kept: int = 200

@@ -80,3 +80,19 @@ def test_story_bad_input() -> None:
         make_story([_photo(32, 32, 100)], None, "nope")
     with pytest.raises(InputError, match="panel_side"):
         StoryOptions(panel_side=10)
+
+
+def test_write_story_png_gif_and_mp4(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("av", reason="MP4 needs the video extra")
+    from huafeng.infer.story import write_story
+    from huafeng.videoio import probe_video
+
+    story = make_story(
+        [_photo(64, 48, 80), _photo(64, 48, 160, 1)], None, "bw", StoryOptions(panel_side=64, frame_ms=200)
+    )
+    paths = write_story(story, tmp_path / "s.png", video=True)
+    assert [p.suffix for p in paths] == [".png", ".gif", ".mp4"]
+    info = probe_video(paths[2])
+    assert (info.width, info.height) == (64, 48) and info.frame_count >= 4
+    with pytest.raises(InputError, match="exists"):
+        write_story(story, tmp_path / "s", video=False)

@@ -6,6 +6,7 @@ screenshot of the page is saved under ``test-artifacts/``.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -105,6 +106,14 @@ def test_page_phrase_preset_meme_and_story(tmp_path: Path, sample_photo: Path) -
         page.set_input_files("#story-files", [str(sample_photo), str(sample_photo.with_name("coffee.jpg"))])
         page.click("#story-go")
         page.wait_for_selector("#story-result img", timeout=120_000)
+        if importlib.util.find_spec("av") is not None:  # video jobs need the video extra
+            from tests.serve.test_video_jobs import _clip
+
+            clip = tmp_path / "clip.mp4"
+            clip.write_bytes(_clip(tmp_path))
+            page.set_input_files("#video-file", str(clip))
+            page.click("#video-go")
+            page.wait_for_selector("#video-result video", timeout=120_000)
         page.screenshot(path=str(ARTIFACTS / "service_page_story.png"), full_page=True)
         browser.close()
         assert errors == []

@@ -253,9 +253,11 @@ async function loadHistory() {
   const items = await (await api("/api/v1/history?limit=40")).json();
   const box = $("history"); box.replaceChildren();
   for (const h of items) {
-    const label = h.kind === "story" ? `story · ${h.params.style}` : `${h.params.style} · ${h.params.strength}`;
-    box.append(el("div", { class: "history-item" },
-      el("img", { src: h.result, alt: label, loading: "lazy", on: { click: () => openHistory(h) } }), el("div", { text: label })));
+    const label = h.kind === "stylize" ? `${h.params.style} · ${h.params.strength}` : `${h.kind} · ${h.params.style}`;
+    const media = h.kind === "video"
+      ? el("video", { src: h.result, muted: "", preload: "metadata", controls: "" })
+      : el("img", { src: h.result, alt: label, loading: "lazy", on: { click: () => openHistory(h) } });
+    box.append(el("div", { class: "history-item" }, media, el("div", { text: label })));
   }
 }
 function openHistory(h) {
@@ -265,6 +267,37 @@ function openHistory(h) {
   if (h.kind === "stylize") applyLook(Object.assign({ filters: [] }, h.params));
   window.scrollTo({ top: 0, behavior: "smooth" });
 }
+
+// ------------------------------------------------------------------------------ jobs
+// Long work (stories, videos) is a job: POST returns it at once, progress arrives as server-sent events.
+function followJob(job, bar, statusEl, button, onDone) {
+  const es = new EventSource(`/api/v1/jobs/${job.id}/events`);
+  es.addEventListener("progress", (ev) => {
+    const j = JSON.parse(ev.data);
+    bar.value = j.progress; status(statusEl, j.message);
+    if (j.status === "done" || j.status === "failed") {
+      es.close(); button.disabled = false;
+      if (j.status === "failed") { status(statusEl, j.error, true); return; }
+      onDone(j); loadHistory();
+    }
+  });
+  es.onerror = () => { es.close(); button.disabled = false; };
+}
+
+$("video-file").addEventListener("change", (e) => { $("video-go").disabled = e.target.files.length === 0; });
+$("video-go").addEventListener("click", async () => {
+  const fd = new FormData();
+  fd.append("video", $("video-file").files[0], "clip");
+  const l = look(); fd.append("style", l.style); fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
+  const bar = $("video-progress"); bar.hidden = false; bar.value = 0; $("video-go").disabled = true;
+  try {
+    const job = await (await api("/api/v1/videos", { method: "POST", body: fd })).json();
+    followJob(job, bar, $("video-status"), $("video-go"), (j) => {
+      $("video-result").replaceChildren(el("video", { src: j.results.video, controls: "", playsinline: "" }),
+        el("p", {}, el("a", { href: j.results.video, download: `huafeng-${l.style}.mp4`, text: "download (MP4)" })));
+    });
+  } catch (e) { status($("video-status"), e.message, true); $("video-go").disabled = false; }
+});
 
 // ------------------------------------------------------------------------------ story
 $("story-files").addEventListener("change", (e) => {
@@ -281,19 +314,10 @@ $("story-go").addEventListener("click", async () => {
   const bar = $("story-progress"); bar.hidden = false; bar.value = 0; $("story-go").disabled = true;
   try {
     const job = await (await api("/api/v1/stories", { method: "POST", body: fd })).json();
-    const es = new EventSource(`/api/v1/jobs/${job.id}/events`);
-    es.addEventListener("progress", (ev) => {
-      const j = JSON.parse(ev.data);
-      bar.value = j.progress; status($("story-status"), j.message);
-      if (j.status === "done" || j.status === "failed") {
-        es.close(); $("story-go").disabled = false;
-        if (j.status === "failed") { status($("story-status"), j.error, true); return; }
-        $("story-result").replaceChildren(el("img", { src: j.results.gif, alt: "story animation" }), el("img", { src: j.results.strip, alt: "story strip" }),
-          el("p", {}, el("a", { href: j.results.strip, download: "story.png", text: "strip (PNG)" }), " · ", el("a", { href: j.results.gif, download: "story.gif", text: "animation (GIF)" })));
-        loadHistory();
-      }
+    followJob(job, bar, $("story-status"), $("story-go"), (j) => {
+      $("story-result").replaceChildren(el("img", { src: j.results.gif, alt: "story animation" }), el("img", { src: j.results.strip, alt: "story strip" }),
+        el("p", {}, el("a", { href: j.results.strip, download: "story.png", text: "strip (PNG)" }), " · ", el("a", { href: j.results.gif, download: "story.gif", text: "animation (GIF)" })));
     });
-    es.onerror = () => { es.close(); $("story-go").disabled = false; };
   } catch (e) { status($("story-status"), e.message, true); $("story-go").disabled = false; }
 });
 
