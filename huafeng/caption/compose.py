@@ -62,8 +62,12 @@ def plan_caption(
     chain: FontChain | None = None,
     max_size: int | None = None,
     colors: TextColors | None = None,
+    centre: float = 0.02,
 ) -> Caption:
-    """Fit, place and colour ``text`` for the picture ``rgb`` (uint8 HWC)."""
+    """Fit, place and colour ``text`` for the picture ``rgb`` (uint8 HWC).
+
+    ``centre`` is how strongly placement prefers the horizontal middle (see ``place.best_box``).
+    """
     spec = spec or L.TextSpec()
     chain = chain or default_chain()
     clean = sanitize(text, chain.covers)
@@ -85,7 +89,7 @@ def plan_caption(
             except InputError:
                 continue
             bw, bh = b.width + 2 * b.pad, b.height + 2 * b.pad
-            pos, score = best_box(scene, (w, h), (bw, bh), region)
+            pos, score = best_box(scene, (w, h), (bw, bh), region, centre=centre)
             score += 0.8 * b.size / cap  # bigger text reads better: worth a little busyness
             if best is None or score > best[0]:
                 best = (score, b, pos)

@@ -125,13 +125,16 @@ def candidates(size: tuple[int, int], block: tuple[int, int], region: str, step:
     return [(x, y, bw, bh) for y in ys for x in xs if x + bw <= w and y + bh <= h]
 
 
-def best_box(scene: Scene, size: tuple[int, int], block: tuple[int, int], region: str) -> tuple[Box, float]:
-    """The best-scoring position; centred positions win ties (captions look composed centred)."""
+def best_box(
+    scene: Scene, size: tuple[int, int], block: tuple[int, int], region: str, *, centre: float = 0.02
+) -> tuple[Box, float]:
+    """The best-scoring position; ``centre`` weighs the pull towards the middle (by default it only
+    breaks ties: captions look composed centred; subtitles want it strong)."""
     w, h = size
     step = max(4, min(w, h) // 24)
     best: tuple[Box, float] | None = None
     for box in candidates(size, block, region, step):
-        s = scene.score(box) - 0.02 * abs((box[0] + box[2] / 2) - w / 2) / w
+        s = scene.score(box) - centre * abs((box[0] + box[2] / 2) - w / 2) / w
         if region == "top":  # a meme's top text hugs the top edge, its bottom text the bottom
             s -= 0.3 * box[1] / h
         elif region == "bottom":

@@ -3,7 +3,7 @@
 Every frame at presentation time ``t = i / fps`` gets the cues active at ``t`` (``start <= t <
 end``), drawn by our own renderer, so CJK uses the bundled font and the colours come from the
 video's palette. A cue is planned (fitted, placed off faces, coloured) once, on its first frame;
-it then pops in (from 60 % size, overshooting, over 0.25 s) and fades out over its last 0.15 s.
+it then pops in (from 70 % size, overshooting, over 0.25 s) and fades out over its last 0.15 s.
 Overlapping cues (two speakers) are stacked: a later cue is placed off the boxes of those still
 on screen.
 """
@@ -48,6 +48,7 @@ def _plan(frame: Image, cue: Cue, on_screen: list[Caption], photo: Image) -> Cap
         scene=scene,
         spec=L.TextSpec(weight=800),
         max_size=max(L.MIN_SIZE, round(h / 13)),
+        centre=1.0,  # viewers' eyes return to the bottom centre for each new line
     )
 
 
@@ -75,9 +76,9 @@ def subtitled_frames(
                     raise InputError(f"subtitle {k + 1} ({cue.start:.2f} s): {e}") from None
                 notes.extend(f"subtitle {k + 1}: {n}" for n in plans[k].notes)
             age, left = t - cue.start, cue.end - t
-            # starts at 60 % size and opacity: the first frame of a cue is already readable
-            scale = 0.6 + 0.4 * ease_out_back(min(1.0, age / POP_S))
-            alpha = min(1.0, 0.6 + 0.4 * age / POP_S, left / FADE_S)
+            # starts at 70 % size and 80 % opacity: the first frame of a cue is already readable
+            scale = 0.7 + 0.3 * ease_out_back(min(1.0, age / POP_S))
+            alpha = min(1.0, 0.8 + 0.2 * age / POP_S, left / FADE_S)
             rgb = draw_caption(rgb, plans[k], scale=scale, alpha=max(0.0, alpha))
         for k in [k for k in plans if not cues[k].active(t) and t >= cues[k].end]:
             del plans[k]  # free the masks of finished cues
