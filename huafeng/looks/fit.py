@@ -219,31 +219,47 @@ def _radius(h: int, w: int) -> np.ndarray:
     return np.sqrt((dx**2 + dy**2) / 0.5).astype(np.float32)
 
 
-def _radial_profile(rgb: np.ndarray) -> np.ndarray:
-    lin = _luma(srgb_to_linear(rgb))
-    r = _radius(*lin.shape)
+def _radial_levels(y: np.ndarray) -> np.ndarray:
+    """Mean of a single-channel image in each radial bin."""
+    r = _radius(*y.shape)
     idx = np.clip(np.digitize(r, _RADII[1:-1]), 0, len(_RADII) - 2)
-    prof = np.bincount(idx.ravel(), lin.ravel(), len(_RADII) - 1) / np.maximum(
-        np.bincount(idx.ravel(), minlength=len(_RADII) - 1), 1
+    return np.asarray(
+        np.bincount(idx.ravel(), y.ravel(), len(_RADII) - 1)
+        / np.maximum(np.bincount(idx.ravel(), minlength=len(_RADII) - 1), 1)
     )
-    centre = prof[:3].mean()
-    return np.asarray(prof / max(centre, 1e-4))
 
 
-def estimate_vignette(ref_profile: np.ndarray, look_profiles: Sequence[np.ndarray]) -> float:
+def _normalise_profile(prof: np.ndarray) -> np.ndarray:
+    return np.asarray(prof / max(float(prof[:3].mean()), 1e-4))
+
+
+def _radial_profile(rgb: np.ndarray) -> np.ndarray:
+    """Linear-light brightness per radial bin, relative to the centre."""
+    return _normalise_profile(_radial_levels(_luma(srgb_to_linear(rgb))))
+
+
+def vignette_fits(ref_profile: np.ndarray, look_profiles: Sequence[np.ndarray]) -> np.ndarray:
+    """Per photo, ``a`` of ``ratio = k·(1 - a·r²)`` (a line in r²: a = -slope / intercept)."""
+    r2 = ((_RADII[:-1] + _RADII[1:]) / 2) ** 2
+    fits: list[float] = []
+    for p in look_profiles:
+        slope, k = np.polyfit(r2, p / np.maximum(ref_profile, 1e-4), 1)
+        fits.append(float(-slope / k) if k > 0 else 0.0)
+    return np.asarray(fits)
+
+
+def estimate_vignette(
+    ref_profile: np.ndarray, look_profiles: Sequence[np.ndarray], min_median: float = 0.0
+) -> float:
     """``a`` of a ``1 - a·r²`` edge fall-off, fitted per look photo against the reference profile.
 
     Scenes alone make edges darker or brighter (sky at the top, a dark floor), so one photo
-    proves nothing: a vignette is reported only when at least 80 % of the photos show an
-    edge fall-off above 0.05, and then it is their median.
+    proves nothing: a vignette is reported only when at least 80 % of the photos show a fall-off
+    above 0.05 and their median exceeds ``min_median`` (what content alone reaches), and then
+    it is that median.
     """
-    r2 = ((_RADII[:-1] + _RADII[1:]) / 2) ** 2
-    fits: list[float] = []
-    for p in look_profiles:  # ratio = k·(1 - a·r²): a line in r², a = -slope / intercept
-        slope, k = np.polyfit(r2, p / np.maximum(ref_profile, 1e-4), 1)
-        fits.append(float(-slope / k) if k > 0 else 0.0)
-    a = np.asarray(fits)
-    if len(a) == 0 or np.mean(a > 0.05) < 0.8:
+    a = vignette_fits(ref_profile, look_profiles)
+    if len(a) == 0 or np.mean(a > 0.05) < 0.8 or np.median(a) <= min_median:
         return 0.0
     return round(float(np.clip(np.median(a), 0.0, 0.8)), 3)
 
@@ -300,14 +316,32 @@ def fit_look(
         src = sample_colours(ref_small, max(1, cfg.samples // len(reference)), rng)
     lut, curve = fit_lut(src, dst, cfg)
     # Grain and vignette against the reference *after* the LUT: contrast is not grain.
+    ordinary_noise = 0.0
+    ref_profile: np.ndarray | None
     if isinstance(reference, ReferenceStats):
-        s_ref, ref_profile = reference.noise_sigma * _grey_gain(lut), reference.radial
+        # Statistics, not photos: content alone spreads ordinary photos' noise and edge fall-off
+        # widely, so only a median beyond what that spread gives a median of len(look) photos
+        # (90th percentile of one photo, shrunk by √n) is attributed to the look.
+        side = float(np.median([max(x.shape[:2]) for x in look_f]))
+        gain, root_n = _grey_gain(lut), float(np.sqrt(len(look)))
+        s_ref = reference.noise_for_side(side) * gain
+        spread = (reference.noise_for_side(side, p90=True) - reference.noise_for_side(side)) * gain
+        ordinary_noise = s_ref + spread / root_n
+        # One photo's edge brightness varies with its content far more than a vignette changes
+        # it (ordinary photos' own fitted "a" spans about ±1), so a vignette is only measured
+        # against reference photos (--reference), graded like the look photos.
+        ref_profile = None
     else:
         graded = [apply_lut(_small(to_float(im.rgb), GRAIN_SIDE), lut) for im in reference]
         s_ref = float(np.median([_noise_sigma(x) for x in graded]))
         ref_profile = np.median([_radial_profile(_small(x, STAT_SIDE)) for x in graded], 0)
-    grain = estimate_grain(s_ref, float(np.median([_noise_sigma(x) for x in look_f])))
-    vignette = estimate_vignette(ref_profile, [_radial_profile(x) for x in look_small])
+    s_look = float(np.median([_noise_sigma(x) for x in look_f]))
+    grain = estimate_grain(s_ref, s_look) if s_look > ordinary_noise else 0.0
+    vignette = (
+        estimate_vignette(ref_profile, [_radial_profile(x) for x in look_small])
+        if ref_profile is not None
+        else 0.0
+    )
     moved = srgb_to_oklab(apply_lut(src[:: max(1, len(src) // 20000)], lut))
     target = srgb_to_oklab(dst[:: max(1, len(dst) // 20000)])
     stats = {

@@ -24,15 +24,28 @@ from huafeng.errors import InputError
 from huafeng.imageio import Image, atomic_write_bytes, check_writable, list_images, read_image, to_float
 
 BINS = 16
+#: Long sides at which the reference noise is measured: fine-scale "noise" depends on scale (a
+#: downsized photo packs more texture per pixel), so a look is compared at its own photos' size.
+NOISE_SIDES = (256, 512, 1024)
 
 
 @dataclass(frozen=True)
 class ReferenceStats:
     histogram: np.ndarray  # (BINS, BINS, BINS) float, sums to 1, indexed [r, g, b]
-    noise_sigma: float  # median of fit._noise_sigma over the photos
+    noise_sigma: float  # median of fit._noise_sigma over the photos (at up to 1024 px)
     radial: np.ndarray  # median fit._radial_profile
     photos: int
     source: str = ""
+    noise_at: dict[int, float] | None = None  # median noise with the long side at NOISE_SIDES
+    noise_p90_at: dict[int, float] | None = None  # 90th percentile of the photos' noise
+
+    def noise_for_side(self, side: float, p90: bool = False) -> float:
+        """Reference noise (median, or 90th percentile) at the long side nearest to ``side``."""
+        table = self.noise_p90_at if p90 else self.noise_at
+        if not table:
+            return self.noise_sigma
+        best = min(table, key=lambda k: abs(np.log(k / max(side, 1.0))))
+        return table[best]
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` sRGB colours drawn from the histogram, jittered uniformly inside each bin."""
@@ -49,6 +62,8 @@ class ReferenceStats:
             "radial": [round(float(v), 5) for v in self.radial],
             "photos": self.photos,
             "source": self.source,
+            "noise_at": {str(k): round(v, 6) for k, v in (self.noise_at or {}).items()},
+            "noise_p90_at": {str(k): round(v, 6) for k, v in (self.noise_p90_at or {}).items()},
         }
 
     @classmethod
@@ -59,29 +74,56 @@ class ReferenceStats:
             sigma, photos = d["noise_sigma"], d["photos"]
             if not isinstance(sigma, (int, float)) or not isinstance(photos, int):
                 raise TypeError("noise_sigma and photos must be numbers")
-            return cls(hist, float(sigma), radial, photos, str(d.get("source", "")))
+            noise_at = d.get("noise_at") or {}
+            noise_p90 = d.get("noise_p90_at") or {}
+            if not isinstance(noise_at, dict) or not isinstance(noise_p90, dict):
+                raise TypeError("noise_at and noise_p90_at must be objects")
+            return cls(
+                hist,
+                float(sigma),
+                radial,
+                photos,
+                str(d.get("source", "")),
+                {int(k): float(v) for k, v in noise_at.items()},
+                {int(k): float(v) for k, v in noise_p90.items()},
+            )
         except (KeyError, ValueError, TypeError) as e:
             raise InputError(f"{name}: not a look reference file ({e})") from None
 
 
 def build_reference(images: Sequence[Image], source: str = "") -> ReferenceStats:
     """Summarise ordinary photos (each weighs the same) into :class:`ReferenceStats`."""
-    from huafeng.looks.fit import STAT_SIDE, _noise_sigma, _radial_profile, _small
+    from huafeng.looks.fit import (
+        STAT_SIDE,
+        _noise_sigma,
+        _radial_profile,
+        _small,
+    )
 
     if not images:
         raise InputError("a reference needs at least one photo")
     hist = np.zeros((BINS,) * 3)
     noise, radial = [], []
+    noise_at: dict[int, list[float]] = {side: [] for side in NOISE_SIDES}
     for im in images:
         x = to_float(im.rgb)
         small = _small(x, STAT_SIDE)
+        for side in NOISE_SIDES:
+            if max(x.shape[:2]) >= side:  # only photos that really have that many pixels
+                noise_at[side].append(_noise_sigma(_small(x, side)))
         q = np.minimum((small.reshape(-1, 3) * BINS).astype(np.int64), BINS - 1)
         h = np.bincount(q[:, 0] * BINS * BINS + q[:, 1] * BINS + q[:, 2], minlength=BINS**3)
         hist += (h / h.sum()).reshape(hist.shape)
         noise.append(_noise_sigma(x))
         radial.append(_radial_profile(small))
     return ReferenceStats(
-        hist / hist.sum(), float(np.median(noise)), np.median(radial, 0), len(images), source
+        hist / hist.sum(),
+        float(np.median(noise)),
+        np.median(radial, 0),
+        len(images),
+        source,
+        {k: float(np.median(v)) for k, v in noise_at.items() if v},
+        {k: float(np.percentile(v, 90)) for k, v in noise_at.items() if v},
     )
 
 
