@@ -41,6 +41,7 @@ REGIONS: tuple[str, ...] = ("all", "person", "background", "face")
 #: Feather sigma as a fraction of the face's size (box side), or of the image's longer side.
 FACE_FEATHER = 0.06
 IMAGE_FEATHER = 0.01
+MASK_SIDE = 1024
 
 
 def _feather(hard: np.ndarray, sigma: float) -> np.ndarray:
@@ -74,8 +75,19 @@ def face_shape(face: Face, size: tuple[int, int]) -> np.ndarray:
 
 
 def face_mask(size: tuple[int, int], faces: Sequence[Face], *, feather: float | None = None) -> np.ndarray:
-    """Union of the faces' feathered masks, ``(H, W)`` float32 in [0, 1] (zeros without faces)."""
+    """Union of the faces' feathered masks, ``(H, W)`` float32 in [0, 1] (zeros without faces).
+
+    Above :data:`MASK_SIDE` px the mask is drawn at that size and upsampled: it is smooth by
+    construction, and dilating a 24 MP image with a 100 px kernel would take seconds.
+    """
     w, h = size
+    f = min(1.0, MASK_SIDE / max(w, h))
+    if f < 1.0 and faces:
+        sw, sh = max(1, round(w * f)), max(1, round(h * f))
+        small = [_scaled(face, f) for face in faces]
+        sig = None if feather is None else feather * f
+        m = face_mask((sw, sh), small, feather=sig)
+        return np.clip(cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR), 0.0, 1.0).astype(np.float32)
     out = np.zeros((h, w), np.float32)
     for face in faces:
         sigma = FACE_FEATHER * face.size if feather is None else feather
@@ -83,17 +95,30 @@ def face_mask(size: tuple[int, int], faces: Sequence[Face], *, feather: float | 
     return np.clip(out, 0.0, 1.0)
 
 
+def _scaled(face: Face, f: float) -> Face:
+    x, y, w, h = face.box
+    box = (round(x * f), round(y * f), max(1, round(w * f)), max(1, round(h * f)))
+    lm = None if face.landmarks is None else (face.landmarks * np.float32(f)).astype(np.float32)
+    return Face(box, face.score, lm)
+
+
 def person_mask(rgb: np.ndarray, faces: Sequence[Face] = (), *, feather: float | None = None) -> np.ndarray:
-    """Soft person mask from mediapipe selfie segmentation, united with the face masks."""
+    """Soft person mask from mediapipe selfie segmentation, united with the face masks.
+
+    The segmenter sees 256x256 whatever the input, so it runs (and the mask is softened) on a
+    copy at most :data:`MASK_SIDE` px long; only the final mask is upsampled.
+    """
     h, w = rgb.shape[:2]
+    f = min(1.0, MASK_SIDE / max(h, w))
+    small = rgb if f == 1.0 else cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
     with _mediapipe.graph("selfie", model_selection=0) as g:  # 0: the 256x256 general model
-        seg = g.process(np.ascontiguousarray(rgb)).segmentation_mask
+        seg = g.process(np.ascontiguousarray(small)).segmentation_mask
     m = np.clip(np.asarray(seg, np.float32), 0.0, 1.0)
-    if m.shape != (h, w):
-        m = np.asarray(cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
-    sigma = IMAGE_FEATHER * max(h, w) if feather is None else feather
+    sigma = (IMAGE_FEATHER * max(h, w) if feather is None else feather) * f
     if sigma > 0:
         m = np.asarray(cv2.GaussianBlur(m, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE), np.float32)
+    if m.shape != (h, w):
+        m = np.asarray(cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
     if faces:
         np.maximum(m, face_mask((w, h), faces, feather=feather), out=m)
     return np.clip(m, 0.0, 1.0).astype(np.float32, copy=False)
