@@ -58,3 +58,17 @@ def test_outline_contains_fill_and_typewriter_draws_a_prefix() -> None:
     part, _ = L.rasterise(b, upto=2)
     assert 0 < part.sum() < fill.sum()
     assert (part <= fill + 1e-6).all()  # same positions: a prefix draws a subset of the pixels
+
+
+def test_missing_fonts_name_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from huafeng.caption import fonts
+
+    monkeypatch.setattr(fonts, "_find", lambda package, filename: None)
+    fonts.default_chain.cache_clear()
+    try:
+        with pytest.raises(InputError, match=r"huafeng\[caption\]"):
+            fonts.default_chain()
+    finally:
+        monkeypatch.undo()
+        fonts.default_chain.cache_clear()
+    assert fonts.default_chain().faces[0].role == "latin"
