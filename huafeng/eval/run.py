@@ -184,7 +184,7 @@ def grade(
     run: SystemOutput,
     photos: list[np.ndarray],
     video: list[np.ndarray],
-    ref: StyleReference,
+    ref: StyleReference | None,
     tradition_feats: np.ndarray,
     cls: str | None,
     clf: TraditionClassifier,
@@ -196,15 +196,17 @@ def grade(
     for o, c in zip(run.outputs, photos, strict=True):
         per["ssim_y256"].append(ssim_luma(o, c))
         per["percep_effl0_256"].append(perceptual_distance(o, c))
-        per["gram_effl0_256_mean"].append(ref.distance(o, "mean"))
-        per["gram_effl0_256_nearest"].append(ref.distance(o, "nearest"))
+        per["gram_effl0_256_mean"].append(ref.distance(o, "mean") if ref else math.nan)
+        per["gram_effl0_256_nearest"].append(ref.distance(o, "nearest") if ref else math.nan)
     secs = (time.perf_counter() - t0) / len(PER_IMAGE)
     for m, vals in per.items():
         a = np.asarray(vals)
         hib = bool(getattr(METRICS.get(m), "higher_is_better", False))
         results.append(MetricResult(m, float(a.mean()), float(a.std()), len(a), secs, tuple(vals), hib))
     feats = FeatureCache(None).of_arrays(run.outputs)
-    fid = fid_from_features(feats, tradition_feats) if len(feats) >= 2 else math.nan
+    fid = (
+        fid_from_features(feats, tradition_feats) if min(len(feats), len(tradition_feats)) >= 2 else math.nan
+    )
     results.append(
         MetricResult(
             "fid_effl0_256", fid, num_images=len(feats), extra={"num_reference": len(tradition_feats)}
@@ -283,9 +285,16 @@ def run_eval(cfg: EvalConfig, step: Step = lambda msg: None) -> dict[str, Any]:
         ref_paths = style_refs(info.card, cfg.data_root)
         refs = [read_image(p).rgb for p in ref_paths]
         step(f"{info.name}: reference paintings")
-        style_ref = StyleReference.from_images(refs or photos[:1], [p.name for p in ref_paths] or ["(none)"])
         paint_paths = (
             tradition_paintings(cls, cfg.data_root, pr.paintings_per_tradition, ref_paths) if cls else []
+        )
+        # Gram reference: the style's own paintings; a card that names none falls back to the
+        # tradition's held-out paintings; with neither, the Gram columns stay empty (NaN)
+        gram_paths = ref_paths or paint_paths
+        style_ref = (
+            StyleReference.from_images([read_image(p).rgb for p in gram_paths], [p.name for p in gram_paths])
+            if gram_paths
+            else None
         )
         paint_feats = cache.of_files(paint_paths)
         runs = run_systems(info, photos, refs, peer, pr, step)
@@ -317,6 +326,7 @@ def run_eval(cfg: EvalConfig, step: Step = lambda msg: None) -> dict[str, Any]:
                 "kind": info.kind,
                 "steps": info.card.get("steps"),
                 "refs": [p.name for p in ref_paths],
+                "gram_reference": "style" if ref_paths else ("tradition" if paint_paths else None),
                 "paintings": [p.name for p in paint_paths],
                 "grid": f"img/{grid.name}",
                 "systems": {r.system: r.label for r in runs},

@@ -110,3 +110,36 @@ def test_best_cells_skip_the_baseline_and_keep_ties() -> None:
     cells = best_cells(body, BASELINE_LABEL)
     assert (1, 2) in cells and (0, 2) not in cells and (2, 2) not in cells  # SSIM: higher wins
     assert {(0, 3), (1, 3)} <= cells  # a tie on a lower-is-better column: both bold
+
+
+def test_a_style_outside_the_classifier_traditions_is_still_graded() -> None:
+    """No tradition class (e.g. a new tradition): Fréchet and deception are skipped, the rest runs."""
+    import numpy as np
+
+    from huafeng.eval.classifier import TraditionClassifier
+    from huafeng.eval.gram import StyleReference
+    from huafeng.eval.run import SystemOutput, grade
+    from huafeng.imageio import read_image, resize
+
+    photos = [resize(read_image(SAMPLES / n).rgb, (64, 64)) for n in ("chelsea.jpg", "coffee.jpg")]
+    outs = [np.ascontiguousarray(p[..., ::-1]) for p in photos]
+    ref = StyleReference.from_images(photos[:1])
+    res = grade(
+        SystemOutput("x", "x", outs), photos, [], ref, np.zeros((0, 1280)), None, TraditionClassifier.load()
+    )
+    by = {r.metric: r.value for r in res}
+    assert np.isnan(by["fid_effl0_256"]) and np.isnan(by["artfid_effl0_256"])
+    assert "deception_effl0_256" not in by and 0 < by["ssim_y256"] < 1
+    no_ref = {
+        r.metric: r.value
+        for r in grade(
+            SystemOutput("x", "x", outs),
+            photos,
+            [],
+            None,
+            np.zeros((0, 1280)),
+            None,
+            TraditionClassifier.load(),
+        )
+    }
+    assert np.isnan(no_ref["gram_effl0_256_mean"]) and np.isfinite(no_ref["percep_effl0_256"])
