@@ -983,7 +983,7 @@ def eval_(
         Path, typer.Option("--data", help="Data root with styles/ and MANIFEST.csv (paintings).")
     ] = Path("../shared/data"),
     cache: Annotated[
-        Path | None, typer.Option("--cache", help="Feature cache folder [default: user cache].")
+        Path | None, typer.Option("--cache", help="Feature cache folder (default: the user cache folder).")
     ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Write into a non-empty folder.")] = False,
 ) -> None:
