@@ -885,6 +885,9 @@ def meme(
     max_size: Annotated[
         int | None, typer.Option(min=64, help="Scale the picture down to this longest side first.")
     ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Pin the top text's top-left corner: X,Y in pixels.")
+    ] = None,
     overwrite: _Overwrite = False,
 ) -> None:
     """Put colloquial text on a picture, placed off faces, in the picture's own colours."""
@@ -896,7 +899,14 @@ def meme(
     if max_size is not None and max(img.size) > max_size:
         f = max_size / max(img.size)
         img = img.with_rgb(imageio.resize(img.rgb, (round(img.size[0] * f), round(img.size[1] * f))))
-    res = render_meme(img, text or None, bottom, style=style, vertical=vertical, painted=painted)
+    xy: tuple[int, int] | None = None
+    if at is not None:
+        try:
+            x, y = (int(v) for v in at.split(","))
+        except ValueError:
+            raise InputError(f"--at takes X,Y in pixels, e.g. 20,40; not {at!r}") from None
+        xy = (x, y)
+    res = render_meme(img, text or None, bottom, style=style, vertical=vertical, painted=painted, at=xy)
     _notes(res)
     out.print(str(imageio.write_image(output, res, overwrite=overwrite, protect=[image])))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from huafeng.caption import layout as L
-from huafeng.caption.compose import caption_masks, composite, plan_caption
+from huafeng.caption.compose import Region, caption_masks, composite, plan_caption
 from huafeng.caption.place import Scene
 from huafeng.errors import InputError
 from huafeng.imageio import Image
@@ -29,14 +29,17 @@ def render_meme(
     style: str | None = None,
     vertical: bool = False,
     painted: bool = False,
+    at: tuple[int, int] | None = None,
 ) -> Image:
     """The meme as a new :class:`Image`; ``info["caption_notes"]`` lists anything dropped or odd.
 
     ``top`` goes in the upper half and ``bottom`` in the lower half, each placed off faces and
     salient areas; with ``vertical`` the texts are set in columns (top text on the right, as read
-    first). ``painted`` runs the style model over the text too (needs ``style``).
+    first). ``at`` pins the top text's top-left corner to a pixel instead (explicit placement).
+    ``painted`` runs the style model over the text too (needs ``style``).
     """
-    texts = [(t, r) for t, r in ((top, "top"), (bottom, "bottom")) if t is not None and t.strip()]
+    first: Region = at if at is not None else "top"
+    texts = [(t, r) for t, r in ((top, first), (bottom, "bottom")) if t is not None and t.strip()]
     if not texts:
         raise InputError("the caption text is empty: give a top or a bottom text")
     if painted and style is None:
@@ -49,7 +52,8 @@ def render_meme(
     outline_all = np.zeros(rgb.shape[:2], np.float32)
     notes: list[str] = []
     for text, region in texts:
-        cap = plan_caption(out, text, region="auto" if vertical else region, spec=spec, scene=scene)
+        where = "auto" if vertical and isinstance(region, str) else region
+        cap = plan_caption(out, text, region=where, spec=spec, scene=scene)
         fill, outline = caption_masks(cap, base.size)
         out = composite(out, fill, outline, cap.colors, shadow_px=cap.block.size * 0.05)
         outline_all = np.maximum(outline_all, outline)

@@ -39,6 +39,8 @@ def test_meme_end_to_end_and_refusals(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 2 and "already exists" in err
     code, _, err = run(["meme", str(src), "x", "-o", str(src), "--overwrite"], capsys)
     assert code == 2 and sha256(src) == before
+    code, _, err = run(["meme", str(src), "x", "--at", "1;2", "-o", str(tmp_path / "e.png")], capsys)
+    assert code == 2 and "--at takes X,Y" in err
     code, _, err = run(["meme", str(src), "\u200b", "-o", str(tmp_path / "e.png")], capsys)
     assert code == 2 and "no drawable" in err and "Traceback" not in err
 

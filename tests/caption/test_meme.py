@@ -109,3 +109,11 @@ def test_text_on_a_transparent_picture_is_opaque() -> None:
     img = imageio.Image(rgb=np.full((200, 300, 3), 90, np.uint8), alpha=np.zeros((200, 300), np.uint8))
     out = render_meme(img, "好耶 yay")
     assert out.alpha is not None and (out.alpha > 200).sum() > 500
+
+
+def test_explicit_position_pins_the_top_text(chelsea: imageio.Image) -> None:
+    out = render_meme(chelsea, "好耶", at=(40, 150))
+    ys, xs = np.nonzero(_changed(chelsea.rgb, out.rgb))
+    assert 40 <= xs.min() <= 60 and 150 <= ys.min() <= 170
+    with pytest.raises(InputError, match="outside"):
+        render_meme(chelsea, "好耶", at=(5000, 10))
