@@ -258,3 +258,16 @@ def test_request_timeout_is_503(tmp_path) -> None:  # type: ignore[no-untyped-de
         r = c.post("/api/v1/stylize", files={"image": ("a", photo_bytes())}, data={"style": "sepia"})
         gate.set()
         assert r.status_code == 503 and "overloaded" in _detail(r)
+
+
+def test_cross_site_writes_are_refused(client: TestClient) -> None:
+    files = {"image": ("a", photo_bytes())}
+    r = client.post(
+        "/api/v1/stylize", files=files, data={"style": "bw"}, headers={"Origin": "https://evil.example"}
+    )
+    assert r.status_code == 403 and "cross-site" in _detail(r)
+    same = client.post("/api/v1/stylize", files=files, data={"style": "bw"}, headers={"Origin": BASE})
+    assert same.status_code == 200
+    assert (
+        client.get("/api/v1/styles", headers={"Origin": "https://evil.example"}).status_code == 200
+    )  # reads: CORS
