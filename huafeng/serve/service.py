@@ -9,23 +9,23 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import importlib.resources
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 
 from huafeng.errors import InputError
-from huafeng.imageio import Image, atomic_write_bytes, encode_animation, encode_image, read_image, resize
+from huafeng.imageio import Image, atomic_write_bytes, encode_image, read_image, resize
 from huafeng.infer.engine import StylizeOptions, Stylizer
 from huafeng.infer.filters import apply_filters, list_filters
-from huafeng.infer.story import StoryOptions, add_caption, make_story
-from huafeng.infer.styles import StyleInfo, list_styles, resolve_style
+from huafeng.infer.story import add_caption
+from huafeng.infer.styles import list_styles, resolve_style
+from huafeng.serve import jobs
+from huafeng.serve.jobs import MIME
 from huafeng.serve.metrics import Metrics
 from huafeng.serve.pool import Busy, WorkerPool
 from huafeng.serve.settings import ServeSettings
@@ -34,13 +34,6 @@ from huafeng.serve.uploads import UploadError
 
 log = logging.getLogger("huafeng.serve")
 T = TypeVar("T")
-MIME = {
-    "JPEG": "image/jpeg",
-    "PNG": "image/png",
-    "WEBP": "image/webp",
-    "GIF": "image/gif",
-    "MP4": "video/mp4",
-}
 THUMB_SOURCE = "chelsea.jpg"  # one shipped sample, so every thumbnail shows the same scene
 
 
@@ -204,7 +197,7 @@ class Service:
         """
         if kind == "style":
             info = resolve_style(name, allow_paths=False)
-            ident = _style_ident(info)
+            ident = jobs.style_ident(info)
         else:
             names = {f.name for f in list_filters()}
             if name not in names:
@@ -292,86 +285,7 @@ class Service:
             self.store.enforce_retention(keep_jobs=self.settings.max_jobs_kept)
 
     def _run_job(self, job: Job) -> dict[str, str]:
-        if job.kind == "video":
-            return self._run_video(job)
-        if job.kind != "story":
-            raise InputError(f"unknown job kind {job.kind!r}")
-        p = job.params
-        photos = []
-        for sha in job.inputs:
-            found = self.store.blob(sha)
-            if found is None:
-                raise InputError("an input of this job is gone (deleted by retention?)")
-            photos.append(read_image(found[0].read_bytes(), max_pixels=self.settings.max_pixels))
-        opts = StoryOptions(
-            strength=float(p.get("strength", 1.0)),
-            preserve_color=bool(p.get("preserve_color", False)),
-            panel_side=int(p.get("panel_side", 480)),
-            threads=self.settings.threads_per_worker,
-        )
-
-        def progress(frac: float, message: str) -> None:
-            if not self.stopping:
-                self.store.update_job(job.id, progress=0.9 * frac, message=message)
-
-        story = make_story(
-            photos,
-            p.get("captions") or None,
-            resolve_style(p["style"], allow_paths=False),
-            opts,
-            progress=progress,
-        )
-        self.store.update_job(job.id, progress=0.92, message="encoding")
-        results = {
-            "strip": self.store.put_blob(encode_image(story.strip, "PNG"), MIME["PNG"]),
-            "gif": self.store.put_blob(encode_animation(story.frames, "GIF"), MIME["GIF"]),
-        }
-        if p.get("video"):
-            results["mp4"] = self.store.put_blob(_story_mp4(story), MIME["MP4"])
-        self.store.add_history("story", p, results["strip"], None, keep=self.settings.max_history)
-        return results
-
-    def _run_video(self, job: Job) -> dict[str, str]:
-        """Stylize a clip with temporal blending. The work folder is per job under the data dir,
-        so a job re-queued by a restart resumes after its last finished chunk."""
-        from huafeng.infer.video import VideoOptions, stylize_video
-
-        p = job.params
-        found = self.store.blob(job.inputs[0])
-        if found is None:
-            raise InputError("the input of this job is gone (deleted by retention?)")
-        info = resolve_style(p["style"], allow_paths=False)
-        stylizer = Stylizer(info, threads=self.settings.threads_per_worker)
-        opts = StylizeOptions(
-            strength=float(p.get("strength", 1.0)),
-            preserve_color=bool(p.get("preserve_color", False)),
-            threads=self.settings.threads_per_worker,
-        )
-        work = self.settings.data_dir / "work" / job.id  # job ids are server-made uuids
-        work.mkdir(parents=True, exist_ok=True)
-        out = work / "result.mp4"
-
-        def progress(done: int, total: int) -> None:
-            if not self.stopping:
-                self.store.update_job(
-                    job.id, progress=0.95 * done / max(total, 1), message=f"frame {done} of {total}"
-                )
-
-        stylize_video(
-            found[0],
-            out,
-            lambda rgb, i: stylizer.stylize_array(rgb, opts),
-            job={"style": info.name, "model": _style_ident(info), **p},
-            opts=VideoOptions(temporal=bool(p.get("temporal", True))),
-            overwrite=True,
-            progress=progress,
-        )
-        sha = self.store.put_blob(out.read_bytes(), MIME["MP4"])
-        import shutil
-
-        shutil.rmtree(work, ignore_errors=True)
-        self.store.add_history("video", p, sha, None, keep=self.settings.max_history)
-        return {"video": sha}
+        return jobs.run_job(self.store, self.settings, job, lambda: self.stopping)
 
     def health(self) -> dict[str, Any]:
         return {
@@ -393,21 +307,3 @@ def fit_side(rgb: np.ndarray, side: int) -> np.ndarray:
         return rgb
     f = side / max(h, w)
     return resize(rgb, (max(1, round(w * f)), max(1, round(h * f))))
-
-
-def _style_ident(info: StyleInfo) -> str:
-    if info.path is not None:
-        st = Path(info.path).stat()
-        return f"style:{info.name}:{info.path}:{st.st_size}:{st.st_mtime_ns}"
-    return f"style:{info.name}:{json.dumps(list(info.filters))}"
-
-
-def _story_mp4(story: Any) -> bytes:
-    import tempfile
-
-    from huafeng.infer.story import write_story_video
-
-    with tempfile.TemporaryDirectory(prefix="huafeng-story-") as d:
-        path = Path(d) / "story.mp4"
-        write_story_video(path, story)
-        return path.read_bytes()
