@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import safetensors.torch as st
 import torch
+from safetensors import SafetensorError
 from torch import nn
 
 from huafeng.config import RunCfg, from_dict
@@ -205,7 +206,7 @@ def load_checkpoint(path: str | Path, device: torch.device | str = "cpu") -> Che
     try:
         state = json.loads(s.read_text())
         tensors = st.load_file(str(w), device=str(device))
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, SafetensorError) as e:  # not a safetensors file (e.g. a pickle)
         raise InputError(f"{w}: unreadable checkpoint ({e})") from None
     fmt = state.get("format")
     if fmt != FORMAT_VERSION:

@@ -188,3 +188,16 @@ def test_rules_catch_a_planted_violation(
     monkeypatch.setattr(f"{__name__}.SOURCES", [*SOURCES, bad])
     with pytest.raises(AssertionError):
         rule()  # type: ignore[operator]
+
+
+def test_a_pickle_posing_as_a_checkpoint_is_refused(tmp_path: Path) -> None:
+    """Checkpoints are safetensors + JSON: a pickle (which could run code) is never unpickled."""
+    pytest.importorskip("torch")
+    from huafeng.errors import InputError
+    from huafeng.train.checkpoint import load_checkpoint
+
+    w = tmp_path / "model-0000001.safetensors"
+    w.write_bytes(b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x94\x8c\x06system\x94\x93.")
+    w.with_suffix(".json").write_text('{"format": 1, "step": 1}')
+    with pytest.raises(InputError, match="unreadable checkpoint"):
+        load_checkpoint(w)
