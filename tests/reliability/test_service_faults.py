@@ -284,3 +284,18 @@ def test_memory_flat_short_soak(live: str, record: Recorder) -> None:
 @pytest.mark.timeout(1200)
 def test_memory_flat_long_soak(live: str, record: Recorder) -> None:
     _soak(live, 2000, record)
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES, ids=[f"name{i}" for i in range(len(HOSTILE_NAMES))])
+def test_hostile_look_names(name: str, tmp_path: Path, client: TestClient, record: Recorder) -> None:
+    """Looks are named by strangers over HTTP and by users on the CLI: names only, never paths."""
+    from huafeng.errors import InputError
+    from huafeng.looks import LookStore, check_name
+
+    if name.strip():
+        with pytest.raises(InputError):
+            LookStore(tmp_path / "looks").get(check_name(name))
+        files = {"image": ("a.png", _photo(), "image/png")}
+        r = client.post("/api/v1/stylize", files=files, data={"style": "bw", "look": name})
+        assert r.status_code in (400, 404, 422), (name, r.status_code)
+        record("names", f"look:{name[:40]!r}", "error", 0.0, status=r.status_code)
