@@ -100,13 +100,15 @@ _WRITABLE = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
 _REGIONS = ("all", "person", "background", "face")
 
 
-def _portrait_opts(opts: Any, img: Any, region: str, face_strength: float) -> Any:
-    """Face-aware weights for one photo (``huafeng.portrait``), only when asked for."""
-    if region == "all" and face_strength == 1.0:
-        return opts
-    from huafeng.portrait import with_portrait_mask
+def _stylize_one(
+    stylizer: Any, img: Any, opts: Any, region: str, face_strength: float, face_color: bool
+) -> Any:
+    """The engine as is, or the face-aware path (``huafeng.portrait``) when one was asked for."""
+    if region == "all" and face_strength == 1.0 and not face_color:
+        return stylizer.stylize(img, opts)
+    from huafeng.portrait.regions import stylize_portrait
 
-    return with_portrait_mask(opts, img.rgb, region, face_strength)[0]
+    return stylize_portrait(stylizer, img, opts, region, face_strength, face_colour=face_color)
 
 
 @app.command()
@@ -149,6 +151,12 @@ def stylize(
             min=0.0, max=1.0, help="Style on faces, relative to --strength (e.g. 0.3 keeps identity)."
         ),
     ] = 1.0,
+    face_color: Annotated[
+        bool,
+        typer.Option(
+            "--face-color", help="On faces keep the photo's light and detail; take the style's colours."
+        ),
+    ] = False,
     filters: Annotated[
         list[str] | None,
         typer.Option(
@@ -217,7 +225,7 @@ def stylize(
             t0 = time.perf_counter()
             try:
                 img = imageio.read_image(src)
-                res = stylizer.stylize(img, _portrait_opts(opts, img, region, face_strength))
+                res = _stylize_one(stylizer, img, opts, region, face_strength, face_color)
                 imageio.write_image(dst, res, overwrite=overwrite, protect=paths)
                 results.append(_Result(str(src), str(dst), True, time.perf_counter() - t0))
             except HuafengError as e:

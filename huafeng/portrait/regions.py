@@ -31,7 +31,8 @@ import cv2
 import numpy as np
 
 from huafeng.errors import InputError
-from huafeng.infer import StylizeOptions
+from huafeng.imageio import Image, resize
+from huafeng.infer import StylizeOptions, Stylizer
 from huafeng.infer.color import prepare_mask
 from huafeng.portrait import _mediapipe
 from huafeng.portrait.faces import FACE_OVAL, Detection, DetectOptions, Face, detect_faces
@@ -162,6 +163,7 @@ class PortraitMask:
     """``(H, W)`` float32 weight, or None when the whole photo gets full style."""
     faces: int
     """Faces found (and protected, when ``face_strength < 1``)."""
+    detection: Detection | None = None
 
 
 def portrait_mask(
@@ -177,14 +179,16 @@ def portrait_mask(
         raise InputError(f"face strength must be between 0 and 1, got {face_strength}")
     if region not in REGIONS:
         raise InputError(f"unknown region {region!r}; use one of {', '.join(REGIONS)}")
-    if region == "all" and face_strength == 1.0:
+    if region == "all" and face_strength == 1.0 and detect is None:
         return PortraitMask(None, 0)
     det = detect_faces(rgb, detect or DetectOptions())
+    if region == "all" and face_strength == 1.0:
+        return PortraitMask(None, len(det.faces), det)
     mask = None if region == "all" else region_mask(rgb, region, det, feather=feather)
     if face_strength < 1.0 and det.faces:
         keep = 1.0 - np.float32(1.0 - face_strength) * face_mask(det.size, det.faces, feather=feather)
         mask = keep if mask is None else mask * keep
-    return PortraitMask(mask, len(det.faces))
+    return PortraitMask(mask, len(det.faces), det)
 
 
 def with_portrait_mask(
@@ -208,3 +212,51 @@ def with_portrait_mask(
         size = (rgb.shape[1], rgb.shape[0])
         mask = mask * prepare_mask(opts.mask, size, invert=opts.invert_mask)
     return dataclasses.replace(opts, mask=mask.astype(np.float32), invert_mask=False), pm
+
+
+def face_colour_only(photo: np.ndarray, styled: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Where ``weight`` is 1: the photo's luma (light, skin detail, features) with the styled
+    result's chroma (the style's palette); a linear blend elsewhere. uint8 in and out.
+
+    YCrCb, as in :func:`huafeng.infer.color.preserve_color` but the other way round: there the
+    photo keeps its colours and takes the style's light; here the face keeps its light.
+    """
+    yo = cv2.cvtColor(photo, cv2.COLOR_RGB2YCrCb).astype(np.float32)
+    ys = cv2.cvtColor(styled, cv2.COLOR_RGB2YCrCb).astype(np.float32)
+    mix = ys.copy()
+    mix[..., 0] = yo[..., 0]
+    out = ys + weight[..., None].astype(np.float32) * (mix - ys)
+    rgb = cv2.cvtColor(np.clip(out + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+    return np.where(weight[..., None] > 0, rgb, styled)  # the YCrCb round trip is off by 1 elsewhere
+
+
+def stylize_portrait(
+    stylizer: Stylizer,
+    img: Image,
+    opts: StylizeOptions,
+    region: str = "all",
+    face_strength: float = 1.0,
+    *,
+    face_colour: bool = False,
+    detect: DetectOptions | None = None,
+) -> Image:
+    """Stylize one photo with a region and face protection: what ``huafeng stylize`` runs.
+
+    ``face_colour`` keeps the faces' luma (light and detail) from the photo and takes only the
+    style's colours there, after the engine's blend (so it combines with ``face_strength``).
+    """
+    if region == "all" and face_strength == 1.0 and not face_colour:
+        return stylizer.stylize(img, opts)
+    run_opts, pm = with_portrait_mask(opts, img.rgb, region, face_strength, detect=detect)
+    if face_colour and pm.detection is None:
+        pm = portrait_mask(img.rgb, "all", 1.0, detect=detect or DetectOptions())
+    out = stylizer.stylize(img, run_opts)
+    if not face_colour or pm.detection is None or not pm.detection.faces:
+        return out
+    weight = face_mask(img.size, pm.detection.faces)
+    photo = img.rgb
+    if out.rgb.shape != photo.shape:  # max_size shrank the result
+        size = (out.rgb.shape[1], out.rgb.shape[0])
+        photo = resize(photo, size)
+        weight = np.asarray(cv2.resize(weight, size, interpolation=cv2.INTER_AREA), np.float32)
+    return out.with_rgb(face_colour_only(photo, out.rgb, weight))

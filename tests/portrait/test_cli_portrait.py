@@ -45,6 +45,9 @@ def test_stylize_region_and_face_strength(
     centre = np.abs(after[sl].astype(int) - before[sl]).mean()  # the face
     corner = np.abs(after[:40, -40:].astype(int) - before[:40, -40:]).mean()  # the backdrop
     assert centre < 3.0 < corner
+    args = ["stylize", str(portrait), "--face-color", "--face-strength", "0.5", "--threads", "1"]
+    code, _, err = run([*args, "--max-size", "160", "-o", str(tmp_path / "fc.png")], capsys)
+    assert code == 0 and imageio.read_image(tmp_path / "fc.png").size == (160, 160), err
     code, _, err = run(["stylize", str(portrait), "--region", "hair", "-o", str(tmp_path / "x.png")], capsys)
     assert code == 2 and "--region must be one of" in err
 

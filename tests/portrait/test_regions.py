@@ -116,3 +116,21 @@ def test_user_mask_and_portrait_mask_multiply(astronaut: Image) -> None:
     opts, _ = with_portrait_mask(StylizeOptions(mask=user, invert_mask=True), astronaut.rgb, "all", 0.5)
     assert isinstance(opts.mask, np.ndarray) and not opts.invert_mask
     assert opts.mask[:, : w // 2].max() == 0.0 and opts.mask[0, -1] == 1.0
+
+
+def test_face_colour_keeps_the_faces_light_and_takes_the_styles_colours(astronaut: Image) -> None:
+    small = astronaut.with_rgb(cv2.resize(astronaut.rgb, (160, 160), interpolation=cv2.INTER_AREA))
+    st = Stylizer("default", threads=1)
+    plain = st.stylize(small, StylizeOptions(threads=1)).rgb
+    out = regions.stylize_portrait(st, small, StylizeOptions(threads=1), face_colour=True).rgb
+    core = regions.face_shape(detect_faces(small.rgb).faces[0], small.size) > 0.5
+    y = {
+        k: cv2.cvtColor(v, cv2.COLOR_RGB2YCrCb).astype(int)
+        for k, v in [("p", small.rgb), ("s", plain), ("o", out)]
+    }
+    luma_err = np.abs(y["o"][..., 0] - y["p"][..., 0])[core].mean()
+    assert luma_err < 3.0 < np.abs(y["s"][..., 0] - y["p"][..., 0])[core].mean()  # the photo's light
+    chroma = np.abs(y["o"][..., 1:] - y["s"][..., 1:])[core].mean()
+    assert chroma < 4.0  # the style's colours (up to YCrCb round trips)
+    far = ~(regions.face_mask(small.size, detect_faces(small.rgb).faces) > 0)
+    assert np.array_equal(out[far], plain[far])  # nothing changes away from the faces
