@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,8 +26,10 @@ PLUGIN = REPO / "examples" / "huafeng-plugin-duotone"
 @pytest.fixture(scope="module")
 def plugin_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     target = tmp_path_factory.mktemp("plugin-site")
+    src = tmp_path_factory.mktemp("plugin-src") / "pkg"  # a copy: setuptools builds in-tree
+    shutil.copytree(PLUGIN, src, ignore=shutil.ignore_patterns("build", "*.egg-info"))
     pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index"]
-    cmd = ["flock", "/tmp/huafeng-pip.lock", *pip, "--target", str(target), str(PLUGIN)]
+    cmd = ["flock", "/tmp/huafeng-pip.lock", *pip, "--target", str(target), str(src)]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert list(target.glob("huafeng_plugin_duotone-*.dist-info/entry_points.txt"))
