@@ -426,6 +426,29 @@ def _data_card(cfg: Any) -> dict[str, Any]:
     return card
 
 
+def _training_card(state: dict[str, Any], run_dir: Path, ckpt_path: Path) -> dict[str, Any]:
+    """Hardware and time to this checkpoint, as the loop recorded them.
+
+    Checkpoints from before the loop recorded them fall back to wall-clock minutes between the run's
+    ``config.yaml`` and the checkpoint file (which includes time spent waiting for a busy CPU).
+    """
+    if "train_seconds" in state:
+        return {
+            "hardware": state.get("hardware", "unrecorded"),
+            "train_minutes": round(float(state["train_seconds"]) / 60, 1),
+            "time_basis": "loop compute time, summed over resumes",
+        }
+    cfg_file = run_dir / "config.yaml"
+    if cfg_file.is_file():
+        minutes = (ckpt_path.stat().st_mtime - cfg_file.stat().st_mtime) / 60
+        return {
+            "hardware": "unrecorded",
+            "train_minutes": round(minutes, 1),
+            "time_basis": "wall clock, config.yaml to checkpoint",
+        }
+    return {"hardware": "unrecorded"}
+
+
 def _last_metrics(run_dir: Path) -> dict[str, Any]:
     path = run_dir / "metrics.jsonl"
     if not path.is_file():
@@ -463,7 +486,8 @@ def export_checkpoint(
     out = check_writable(output, overwrite=overwrite)
     ckpt_path = resolve(Path(checkpoint))
     g, cfg = load_generator(ckpt_path, ema=ema)
-    step = load_checkpoint(ckpt_path).step
+    ck = load_checkpoint(ckpt_path)
+    ck_state, step = ck.state, ck.step
     run_dir = ckpt_path.parent.parent if ckpt_path.parent.name == "checkpoints" else ckpt_path.parent
     card = {
         "name": name or cfg.name,
@@ -473,6 +497,7 @@ def export_checkpoint(
         "data": _data_card(cfg),
         "config": to_dict(cfg),
         "final_metrics": _last_metrics(run_dir),
+        "training": _training_card(ck_state, run_dir, ckpt_path),
         "license": cfg.license,
     }
     metadata = {

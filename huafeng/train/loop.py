@@ -20,6 +20,7 @@ uninterrupted one exactly (on CPU).
 from __future__ import annotations
 
 import json
+import os
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -115,7 +116,7 @@ def train(
     )
 
     # ---- 4. resume: weights, optimiser moments, scalers, RNG, data position ----------------------
-    start, samples_seen = 0, 0
+    start, samples_seen, prior_seconds = 0, 0, 0.0
     found = ckpt_io.find_latest(ckpt_dir) if resume else None
     if found is not None:
         ck = ckpt_io.load_checkpoint(found, device)
@@ -129,6 +130,7 @@ def train(
         scaler_d.load_state_dict(ck.state["scalers"]["d"])
         ckpt_io.set_rng_state(ck.state["rng"], ck.tensors)
         start, samples_seen = ck.step, int(ck.state["samples_seen"])
+        prior_seconds = float(ck.state.get("train_seconds", 0.0))
 
     # ---- 5. loaders, fixed style targets, logs ---------------------------------------------------
     # Both loaders start at the global sample the checkpoint reached: with a different number of
@@ -299,6 +301,9 @@ def train(
                         "world_size": info.world_size,
                         "metrics": last,
                         "scalers": {"g": scaler_g.state_dict(), "d": scaler_d.state_dict()},
+                        # For the model card: compute time summed over resumes, and where it ran.
+                        "train_seconds": prior_seconds + train_time,
+                        "hardware": _hardware(device, info.world_size, torch.get_num_threads()),
                     }
                     ckpt_path = ckpt_io.save_checkpoint(
                         ckpt_dir,
@@ -517,3 +522,22 @@ def _progress(enabled: bool) -> Any:
         TextColumn("{task.fields[info]}"),
         disable=not enabled,
     )
+
+
+def _hardware(device: torch.device, world_size: int, threads: int) -> str:
+    """One line for the model card: what trained this model, so its minutes mean something."""
+    import platform
+
+    if device.type == "cuda":
+        what = torch.cuda.get_device_name(device)
+    else:
+        what = platform.processor() or platform.machine()
+        try:
+            for line in Path("/proc/cpuinfo").read_text().splitlines():
+                if line.startswith("model name"):
+                    what = line.split(":", 1)[1].strip()
+                    break
+        except OSError:
+            pass
+        what += f", {os.cpu_count()} cores, {threads} torch thread(s)"
+    return f"{world_size} × {what}" if world_size > 1 else what

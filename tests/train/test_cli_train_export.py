@@ -59,6 +59,9 @@ def test_train_export_stylize(
     assert meta["huafeng.name"] == "tiny" and card["steps"] == 4
     assert card["data"]["style"]["images"] > 0 and card["config"]["train"]["mode"] == "style"
     assert "loss/g" in card["final_metrics"]
+    training = card["training"]  # where and how long: the loop records both in the checkpoint
+    assert training["hardware"] not in ("", "unrecorded") and "thread" in training["hardware"]
+    assert training["train_minutes"] >= 0 and training["time_basis"].startswith("loop")
 
     code, _, err = run(["export", str(run_dir), "-o", str(onnx_path)], capsys)
     assert code == 2 and "already exists" in err
