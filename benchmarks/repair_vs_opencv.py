@@ -101,14 +101,16 @@ def detection_counts(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
     return np.array([(p & t).sum(), (p & ~t).sum(), (~p & t).sum()], np.int64)  # tp, fp, fn
 
 
-def photos(data: Path, faces_every: int, holdout_every: int) -> list[Path]:
+def photos(data: Path, faces_every: int, holdout_every: int, content_every: int = 1) -> list[Path]:
     content = [p for p in imageio.list_images([data / "content"]) if is_held_out(p, holdout_every)]
+    content = content[::content_every]
     faces = imageio.list_images([data / "faces"])[::faces_every]
     return content + faces
 
 
 def sheet(rows: list[list[np.ndarray]], path: Path) -> None:
-    h = 192
+    """Columns: damaged | mask | Telea | Navier-Stokes | GAN | original."""
+    h = 160
     lines = []
     for row in rows:
         tiles = [imageio.resize(t, (round(t.shape[1] * h / t.shape[0]), h)) for t in row]
@@ -123,16 +125,18 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default="../shared/data")
     ap.add_argument("--model", default=None, help="inpainting .onnx (default: the shipped one)")
+    ap.add_argument("--detector", default=None, help="detector .onnx (default: the shipped one)")
     ap.add_argument("--out", default="benchmarks/results/repair")
     ap.add_argument("--faces-every", type=int, default=4, help="use every Nth face photo")
     ap.add_argument("--holdout-every", type=int, default=10)
+    ap.add_argument("--content-every", type=int, default=1, help="use every Nth held-out content photo")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--sheet", default=None, help="write before/after pictures to this folder")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = photos(Path(a.data), a.faces_every, a.holdout_every)
+    paths = photos(Path(a.data), a.faces_every, a.holdout_every, a.content_every)
     if a.limit:
         paths = paths[: a.limit]
     scores: dict[str, dict[str, list[float]]] = {m: {"psnr": [], "ssim": [], "percep": []} for m in METHODS}
@@ -154,9 +158,9 @@ def main(argv: list[str] | None = None) -> None:
                 scores[m][k].append(v)
             row[m] = s
         det["classical"] += detection_counts(detect_classical(d.image), d.mask)
-        det["learned"] += detection_counts(detect_learned(d.image, threads=1), d.mask)
+        det["learned"] += detection_counts(detect_learned(d.image, threads=1, model=a.detector), d.mask)
         per_image.append(row)
-        if i % 9 == 0 and len(examples) < 4:
+        if i in {0, len(paths) // 3, 2 * len(paths) // 3, len(paths) - 1}:  # content and faces
             mask_rgb = np.repeat(d.mask[..., None] * 255, 3, 2).astype(np.uint8)
             examples.append(
                 [d.image, mask_rgb, results["telea"], results["navier_stokes"], results["gan"], clean]

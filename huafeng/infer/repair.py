@@ -146,9 +146,15 @@ def detect_classical(rgb: np.ndarray) -> np.ndarray:
     return cv2.dilate(out, np.ones((3, 3), np.uint8))
 
 
-def detect_learned(rgb: np.ndarray, *, threads: int | None = None, threshold: float = 0.5) -> np.ndarray:
-    """The shipped segmentation U-Net: P(damaged) > ``threshold``, dilated by 1 px (halo)."""
-    sess = load_model(asset_path("detector.onnx"), threads)
+def detect_learned(
+    rgb: np.ndarray,
+    *,
+    threads: int | None = None,
+    threshold: float = 0.5,
+    model: str | os.PathLike[str] | None = None,
+) -> np.ndarray:
+    """The segmentation U-Net (default: the shipped one): P(damaged) > ``threshold``, dilated 1 px."""
+    sess = load_model(model or asset_path("detector.onnx"), threads)
     h, w = rgb.shape[:2]
     x = pad_to_multiple(imageio.to_float(rgb), _multiple(sess))
     (p,) = sess.run(None, {"image": x.transpose(2, 0, 1)[None]})

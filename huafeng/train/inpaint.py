@@ -238,8 +238,11 @@ def train_repair(
         ck = load_checkpoint(latest)
         for name, mod in _modules(nets).items():
             mod.load_state_dict(ck.module_state(name))
+        lrs = {"g": cfg.train.lr_g, "d": cfg.train.lr_d, "det": cfg.train.lr_det}
         for name, opt in nets.opts.items():
             restore_optimizer(ck, name, opt)
+            for group in opt.param_groups:  # the recipe's rate wins, so a resumed run can change it
+                group["lr"] = lrs[name]
         set_rng_state(ck.state["rng"], {k: v for k, v in ck.tensors.items() if k.startswith("rng/")})
         start = ck.step
     (out / "config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
@@ -334,7 +337,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("out_dir")
     ap.add_argument("--minutes", type=float, default=None, help="stop (with a checkpoint) after this long")
     ap.add_argument("overrides", nargs="*", help="dotted overrides, e.g. train.steps=100")
-    a = ap.parse_args(argv)
+    a = ap.parse_intermixed_args(argv)  # overrides may come after --minutes
     cfg = load_repair_config(a.config, a.overrides)
     stop = time.time() + 60 * a.minutes if a.minutes else None
     print(json.dumps(train_repair(cfg, a.out_dir, stop_at=stop)))

@@ -119,7 +119,7 @@ def _licences(cfg: RepairCfg, paths: list[Path]) -> dict[str, int]:
 
 
 def export_run(
-    run_dir: str | Path, out_dir: str | Path, *, metrics: dict[str, Any] | None = None
+    run_dir: str | Path, out_dir: str | Path, *, metrics: dict[str, Any] | None = None, notes: str = ""
 ) -> dict[str, float]:
     """Write ``inpaint.onnx`` and ``detector.onnx`` (the EMA weights) from a run's latest checkpoint."""
     ck = load_checkpoint(run_dir)
@@ -147,6 +147,7 @@ def export_run(
         "last_losses": last,
         "benchmark": metrics or {},
         "docs": "docs/repair.md",
+        "notes": notes,
     }
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -176,4 +177,4 @@ def export_run(
 if __name__ == "__main__":
     import sys
 
-    print(export_run(sys.argv[1], sys.argv[2]))
+    print(export_run(sys.argv[1], sys.argv[2], notes=" ".join(sys.argv[3:])))

@@ -41,7 +41,7 @@ def test_zero_init_head_starts_from_push_pull_and_gets_gradients() -> None:
     g = GatedUNet(base_channels=8)
     x, m = _batch()
     y = g(x, m)
-    assert torch.allclose(y, push_pull_fill(x, m, g.fill_levels))
+    assert torch.allclose(y, push_pull_fill(x, m, g.fill_levels, g.smooth_iters))
     y.mean().backward()
     assert g.head.weight.grad is not None and g.head.weight.grad.abs().sum() > 0
 
