@@ -42,6 +42,7 @@ def collection(tmp_path: Path) -> Path:
 def local_ray() -> Iterator[None]:
     """One small Ray for the module: starting Ray costs seconds, a test should pay it once."""
     os.environ.setdefault("RAY_DATA_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("RAY_worker_niceness", "0")  # as run_batch does: +15 starves actors on a busy box
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
