@@ -1,10 +1,12 @@
 """How much of the face survives stylization, with and without face protection.
 
 For single-face portraits from ``../shared/data/faces``, each shipped style is applied through the
-real CLI path (``huafeng.portrait.with_portrait_mask`` → ``Stylizer.stylize``) under four settings:
+real CLI path (``huafeng.portrait.regions.stylize_portrait``) under six settings:
 
 * ``full``: the whole photo at strength 1 (no protection);
 * ``face 0.3`` / ``face 0``: ``--face-strength 0.3`` / ``0``;
+* ``face colour`` (+ ``0.5``): ``--face-color`` (faces keep the photo's luma), alone and with
+  ``--face-strength 0.5``;
 * ``background``: ``--region background`` (the person is kept).
 
 Identity proxies, all on the detected face box (square, 224 px):
@@ -38,15 +40,18 @@ import cv2
 import numpy as np
 
 from huafeng.eval.ssim import luma, ssim
-from huafeng.imageio import read_image
+from huafeng.imageio import Image, read_image
 from huafeng.infer import StylizeOptions, Stylizer
-from huafeng.portrait import DetectOptions, detect_faces, face_mask, with_portrait_mask
+from huafeng.portrait import DetectOptions, detect_faces, face_mask
+from huafeng.portrait.regions import stylize_portrait
 
 SETTINGS = {
-    "full": ("all", 1.0),
-    "face 0.3": ("all", 0.3),
-    "face 0": ("all", 0.0),
-    "background": ("background", 1.0),
+    "full": ("all", 1.0, False),
+    "face 0.3": ("all", 0.3, False),
+    "face 0": ("all", 0.0, False),
+    "face colour": ("all", 1.0, True),
+    "face colour + 0.5": ("all", 0.5, True),
+    "background": ("background", 1.0, False),
 }
 
 
@@ -98,9 +103,9 @@ def main() -> None:
         for name, rgb, face in photos:
             fmask = face_mask((rgb.shape[1], rgb.shape[0]), [face]) > 0.5
             c0 = crop(rgb, face.box)
-            for setting, (region, fs) in SETTINGS.items():
-                opts, _ = with_portrait_mask(StylizeOptions(threads=1), rgb, region, fs)
-                out = stylizer.stylize_array(rgb, opts)
+            for setting, (region, fs, colour) in SETTINGS.items():
+                opts = StylizeOptions(threads=1)
+                out = stylize_portrait(stylizer, Image(rgb), opts, region, fs, face_colour=colour).rgb
                 c1 = crop(out, face.box)
                 r = rows.setdefault(setting, {k: [] for k in ("cos", "ssim", "shift", "found", "outside")})
                 r["cos"].append(cosine(emb0[name], net.pooled(c1)))

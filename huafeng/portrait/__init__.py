@@ -9,7 +9,14 @@ with one line naming the extra. See docs/portraits.md.
 from __future__ import annotations
 
 from huafeng.portrait.faces import Detection, DetectOptions, Face, detect_faces
-from huafeng.portrait.regions import REGIONS, face_mask, portrait_mask, region_mask, with_portrait_mask
+from huafeng.portrait.regions import (
+    REGIONS,
+    face_mask,
+    portrait_mask,
+    region_mask,
+    stylize_portrait,
+    with_portrait_mask,
+)
 
 __all__ = [
     "REGIONS",
@@ -20,5 +27,6 @@ __all__ = [
     "face_mask",
     "portrait_mask",
     "region_mask",
+    "stylize_portrait",
     "with_portrait_mask",
 ]

@@ -233,8 +233,8 @@ def transfer_expression(
     """Animate ``target`` with the driver's expression (image or short video)."""
     opts = opts or ExpressionOptions()
     rgb = target.rgb
+    d_lms, d_fps = driver_landmarks(driver, opts.max_frames, opts.smoothing)  # a bad driver fails first
     t_lm = require_landmarks(_face(rgb, "target", opts.face_index), "target")
-    d_lms, d_fps = driver_landmarks(driver, opts.max_frames, opts.smoothing)
     ref = None
     if neutral is not None:
         ref = require_landmarks(_face(read_image(neutral).rgb, str(neutral)), str(neutral))

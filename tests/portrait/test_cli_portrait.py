@@ -75,11 +75,14 @@ def test_bad_inputs_get_one_line(
     corrupt = tmp_path / "broken.jpg"
     corrupt.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     flat = imageio.write_image(tmp_path / "grey.png", Image(grey))
+    bad_clip = tmp_path / "clip.mp4"
+    bad_clip.write_bytes(b"\x00\x00\x00\x18ftypmp42 truncated")
     cases = [
         (["tryon", str(corrupt), "--lips", "#c0392b", "-o", str(tmp_path / "a.png")], "broken.jpg"),
         (["tryon", str(flat), "--lips", "#c0392b", "-o", str(tmp_path / "b.png")], "no face found"),
         (["expression", str(flat), str(flat), "-o", str(tmp_path / "c.gif")], "no face found"),
         (["stylize", str(flat), "--region", "face", "-o", str(tmp_path / "d.png")], "no face found"),
+        (["expression", str(flat), str(bad_clip), "-o", str(tmp_path / "e.gif")], "clip.mp4"),
     ]
     for args, needle in cases:
         code, _, err = run(args, capsys)
