@@ -110,13 +110,14 @@ def photos(data: Path, faces_every: int, holdout_every: int, content_every: int 
 
 def sheet(rows: list[list[np.ndarray]], path: Path) -> None:
     """Columns: damaged | mask | Telea | Navier-Stokes | GAN | original."""
-    h = 160
+    h = 200
     lines = []
     for row in rows:
-        tiles = [imageio.resize(t, (round(t.shape[1] * h / t.shape[0]), h)) for t in row]
-        lines.append(np.concatenate(tiles, 1))
-    w = min(x.shape[1] for x in lines)
-    img = np.concatenate([x[:, :w] for x in lines], 0)
+        th, tw = row[0].shape[:2]
+        s = min(th, tw)  # the same centre square of every tile, so the columns line up
+        y, x = (th - s) // 2, (tw - s) // 2
+        lines.append(np.concatenate([imageio.resize(t[y : y + s, x : x + s], (h, h)) for t in row], 1))
+    img = np.concatenate(lines, 0)
     path.parent.mkdir(parents=True, exist_ok=True)
     imageio.atomic_write_bytes(path, imageio.encode_image(imageio.Image(img), "JPEG", quality=85))
 
