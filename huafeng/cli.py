@@ -96,6 +96,20 @@ def _plan_outputs(
     return outs, True
 
 
+def _parse_mix(text: str) -> dict[str, float]:
+    """``"a=0.7,b=0.3"`` → ``{"a": 0.7, "b": 0.3}``; the engine checks names against the model."""
+    weights: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        try:
+            weights[name.strip()] = float(value) if sep else 1.0
+        except ValueError:
+            raise InputError(f"--mix: {part!r} is not NAME=WEIGHT (e.g. 'starry_night=0.7')") from None
+    if not weights:
+        raise InputError("--mix: give at least one NAME=WEIGHT")
+    return weights
+
+
 _WRITABLE = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
 _REGIONS = ("all", "person", "background", "face")
 
@@ -173,6 +187,13 @@ def stylize(
         int | None, typer.Option(min=0, help="Tile size for large images (0 = never tile; default: auto).")
     ] = None,
     threads: Annotated[int | None, typer.Option(min=1, help="CPU threads for ONNX Runtime.")] = None,
+    mix: Annotated[
+        str | None,
+        typer.Option(
+            "--mix",
+            help="Multi-style models: blend sub-styles, e.g. 'starry_night=0.7,ink_shanshui=0.3'.",
+        ),
+    ] = None,
     fmt: Annotated[
         str | None, typer.Option("--format", help="Output type for folders: jpg, png, webp (default: keep).")
     ] = None,
@@ -200,6 +221,7 @@ def stylize(
         max_size=max_size,
         tile=tile,
         threads=threads,
+        style_weights=_parse_mix(mix) if mix else None,
     )
     if parsed is not None:
         opts = _apply_ask(ctx, parsed, opts)

@@ -181,3 +181,27 @@ def test_large_photo_with_onnx_path(
     assert code == 0, err
     assert json.loads(out)[0]["ok"]
     assert imageio.read_image(dst).size == (4000, 3000)
+
+
+def test_mix_blends_sub_styles_of_a_multi_style_model(
+    tmp_path: Path, sample_photo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.infer.conftest import multi_model
+
+    model = multi_model(tmp_path / "multi.onnx")
+    outs = {}
+    for mix in ("photo=1", "negative=1", "photo=0.5,negative=0.5"):
+        dst = tmp_path / f"{mix}.png"
+        code, _, err = run(
+            ["stylize", str(sample_photo), "-s", str(model), "--mix", mix, "-o", str(dst)], capsys
+        )
+        assert code == 0, err
+        outs[mix] = imageio.read_image(dst).rgb.astype(float)
+    src = imageio.read_image(sample_photo).rgb.astype(float)
+    assert np.abs(outs["photo=1"] - src).mean() < 2  # the identity sub-style
+    assert np.abs(outs["negative=1"] - (255 - src)).mean() < 2
+    assert np.abs(outs["photo=0.5,negative=0.5"] - 127.5).mean() < 2  # 0.5x + 0.5(1 - x)
+    code, _, err = run(["stylize", str(sample_photo), "-s", str(model), "--mix", "oops=1"], capsys)
+    assert code == 2 and "photo, negative" in err and "Traceback" not in err
+    code, _, err = run(["stylize", str(sample_photo), "-s", str(model), "--mix", "photo=x"], capsys)
+    assert code == 2 and "NAME=WEIGHT" in err
