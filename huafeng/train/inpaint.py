@@ -245,6 +245,7 @@ def train_repair(
                 group["lr"] = lrs[name]
         set_rng_state(ck.state["rng"], {k: v for k, v in ck.tensors.items() if k.startswith("rng/")})
         start = ck.step
+        _truncate_metrics(out / "metrics.jsonl", start)
     (out / "config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
     photos = load_photos(training_photos(cfg.data), cfg.data.load_side)
     metrics_path = out / "metrics.jsonl"
@@ -265,6 +266,13 @@ def train_repair(
     if done % cfg.train.ckpt_every or latest is None:  # the final state, unless just saved
         _save(nets, cfg, ckpt_dir, done)
     return last
+
+
+def _truncate_metrics(path: Path, step: int) -> None:
+    """Drop lines logged after the checkpoint we resume from (a crash between log and save)."""
+    if path.is_file():
+        keep = [x for x in path.read_text().splitlines() if x and json.loads(x).get("step", 0) <= step]
+        path.write_text("".join(x + "\n" for x in keep))
 
 
 def _save(nets: _Nets, cfg: RepairCfg, ckpt_dir: Path, step: int) -> None:
