@@ -49,6 +49,9 @@ def _feather(hard: np.ndarray, sigma: float) -> np.ndarray:
     """Dilate by ``sigma`` then blur by ``sigma``: the region keeps ~full weight, the ramp is outside."""
     if sigma <= 0:
         return hard
+    # A caller's feather can be anything; past a quarter of the image the ramp covers it all anyway,
+    # and an uncapped sigma makes the dilation and blur cost grow without bound.
+    sigma = min(float(sigma), max(hard.shape[:2]) / 4)
     r = max(1, round(sigma))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
     grown = cv2.dilate(hard, kernel)
