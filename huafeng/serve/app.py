@@ -102,7 +102,9 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     if settings.token is None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=LOOPBACK_HOSTS)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_upload_bytes, body_timeout_s=settings.upload_timeout_s
+    )
     static = resources.files("huafeng.serve").joinpath("static")
     app.mount("/", StaticFiles(directory=str(static), html=True), name="page")
     return app

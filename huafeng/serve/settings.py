@@ -65,6 +65,9 @@ class ServeSettings:
     """Results are downscaled to this longest side: it bounds the time and memory of every request."""
     request_timeout_s: float = 60.0
     """A request still queued or running after this gets 503; a queued one is dropped unrun."""
+    upload_timeout_s: float = 60.0
+    """The whole request body must arrive within this (408 otherwise): slow-drip uploads cannot pin
+    connections; 25 MiB in 60 s needs only ~3.5 Mbit/s."""
     max_story_photos: int = 8
     max_video_seconds: float = 60.0
     """Video jobs: clips longer than this are refused (social clips are short; 1080p x 60 s is
@@ -92,8 +95,8 @@ class ServeSettings:
                 raise InputError(f"{name} must be 0 or more, got {getattr(self, name)}")
         if self.max_upload_bytes < 1024 or self.max_pixels < 64 * 64 or self.max_output_side < 64:
             raise InputError("upload, pixel and output-size limits are too small to be useful")
-        if self.request_timeout_s <= 0 or self.shutdown_grace_s < 0:
-            raise InputError("request_timeout_s must be positive and shutdown_grace_s not negative")
+        if self.request_timeout_s <= 0 or self.upload_timeout_s <= 0 or self.shutdown_grace_s < 0:
+            raise InputError("timeouts must be positive and shutdown_grace_s not negative")
         if self.token is not None and len(self.token) < 16:
             raise InputError("the API token must be at least 16 characters")
         if not is_loopback(self.host) and not self.token:

@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,11 +56,16 @@ def _tail(e: Exception) -> str:
 
 
 class BodyLimit:
-    """ASGI middleware: 413 once a request body passes ``max_bytes``."""
+    """ASGI middleware: 413 once a request body passes ``max_bytes``; 408 if it takes too long.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    uvicorn has no body-read timeout, so a client that trickles an upload (slowloris) would hold a
+    connection and its handler forever; ``body_timeout_s`` bounds the whole body, not each chunk.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, body_timeout_s: float = 60.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,32 +73,41 @@ class BodyLimit:
             return
         for k, v in scope.get("headers", []):
             if k == b"content-length" and v.isdigit() and int(v) > self.max_bytes:
-                await _too_large(send, self.max_bytes)
+                await _refuse(send, 413, self._too_large_msg())
                 return
         seen = 0
-        exceeded = False
+        refused: tuple[int, str] | None = None
         answered = False
+        body_done = False
+        deadline = time.monotonic() + self.body_timeout_s
 
         async def limited_receive() -> Message:
-            # Past the limit the app is told the client left: whatever the framework does with
+            # Past a limit the app is told the client left: whatever the framework does with
             # that (FastAPI turns parse errors into 400s), tracking_send replaces its answer.
-            nonlocal seen, exceeded
-            if exceeded:
+            nonlocal seen, refused, body_done
+            if refused is not None:
                 return {"type": "http.disconnect"}
-            msg = await receive()
+            if body_done:
+                return await receive()  # after the body: only disconnect notices, no deadline
+            try:
+                msg = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                refused = (408, f"request body not received within {self.body_timeout_s:g} s")
+                return {"type": "http.disconnect"}
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
+                body_done = not msg.get("more_body", False)
                 if seen > self.max_bytes:
-                    exceeded = True
+                    refused = (413, self._too_large_msg())
                     return {"type": "http.disconnect"}
             return msg
 
         async def tracking_send(msg: Message) -> None:
             nonlocal answered
-            if exceeded:
+            if refused is not None:
                 if not answered:
                     answered = True
-                    await _too_large(send, self.max_bytes)
+                    await _refuse(send, *refused)
                 return
             answered = True
             await send(msg)
@@ -99,17 +115,21 @@ class BodyLimit:
         try:
             await self.app(scope, limited_receive, tracking_send)
         except Exception:
-            if not exceeded:
+            if refused is None:
                 raise
-        if exceeded and not answered:
-            await _too_large(send, self.max_bytes)
+        if refused is not None and not answered:
+            await _refuse(send, *refused)
+
+    def _too_large_msg(self) -> str:
+        return f"request body exceeds the limit of {self.max_bytes / 1048576:.1f} MiB"
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"request body exceeds the limit of {limit / 1048576:.1f} MiB"}).encode()
+async def _refuse(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
     headers: list[Any] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
     ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -299,3 +299,32 @@ def test_hostile_look_names(name: str, tmp_path: Path, client: TestClient, recor
         r = client.post("/api/v1/stylize", files=files, data={"style": "bw", "look": name})
         assert r.status_code in (400, 404, 422), (name, r.status_code)
         record("names", f"look:{name[:40]!r}", "error", 0.0, status=r.status_code)
+
+
+@pytest.mark.timeout(60)
+def test_slow_upload_is_cut_off_with_408(tmp_path: Path) -> None:
+    """uvicorn has no body-read deadline; BodyLimit's ``upload_timeout_s`` is what ends a slow drip."""
+    from tests.serve.live import live_server
+
+    with live_server(_settings(tmp_path, workers=1, queue_size=4, upload_timeout_s=1.5)) as url:
+        port = int(url.rsplit(":", 1)[1])
+        s = socket.create_connection(("127.0.0.1", port), timeout=0.3)
+        t0, reply = time.monotonic(), b""
+        try:
+            s.sendall(
+                b"POST /api/v1/stylize HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: multipart/form-data; boundary=zz\r\nContent-Length: 3000000\r\n\r\n--zz\r\n"
+            )
+            while time.monotonic() - t0 < 20 and b"\r\n\r\n" not in reply:
+                try:
+                    s.sendall(b"a")
+                    reply += s.recv(4096)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    break
+        finally:
+            s.close()
+        waited = time.monotonic() - t0
+    assert reply.startswith(b"HTTP/1.1 408"), reply[:200]
+    assert waited < 10, f"the slow upload held the connection for {waited:.1f} s"
