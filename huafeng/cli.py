@@ -255,10 +255,11 @@ def stylize(
                 res = _stylize_one(stylizer, img, opts, region, face_strength, face_color)
                 imageio.write_image(dst, res, overwrite=overwrite, protect=paths)
                 results.append(_Result(str(src), str(dst), True, time.perf_counter() - t0))
-            except HuafengError as e:
+            except (HuafengError, OSError) as e:  # OSError: one unwritable/unreadable file, not the batch
                 if len(paths) == 1:
                     raise
-                results.append(_Result(str(src), None, False, time.perf_counter() - t0, str(e)))
+                msg = str(e) if isinstance(e, HuafengError) else f"{e.strerror or e} ({e.filename or src})"
+                results.append(_Result(str(src), None, False, time.perf_counter() - t0, msg))
             progress.advance(task)
 
     failed = [r for r in results if not r.ok]

@@ -205,3 +205,26 @@ def test_mix_blends_sub_styles_of_a_multi_style_model(
     assert code == 2 and "photo, negative" in err and "Traceback" not in err
     code, _, err = run(["stylize", str(sample_photo), "-s", str(model), "--mix", "photo=x"], capsys)
     assert code == 2 and "NAME=WEIGHT" in err
+
+
+def test_batch_goes_past_os_errors(
+    tmp_path: Path, sample_photo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import shutil
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.jpg", "b.jpg"):
+        shutil.copy(sample_photo, src / name)
+    real_write = imageio.write_image
+
+    def flaky_write(path: Path, *args: object, **kwargs: object) -> Path:
+        if Path(path).stem == "a":
+            raise OSError(errno.EIO, "Input/output error", str(path))
+        return real_write(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(imageio, "write_image", flaky_write)
+    code, _, err = run(["stylize", str(src), "-s", "bw", "-o", str(tmp_path / "out")], capsys)
+    assert code == 2 and "Input/output error" in err and "Traceback" not in err
+    assert [p.stem for p in (tmp_path / "out").iterdir()] == ["b"]  # the other photo was still done
