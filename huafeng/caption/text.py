@@ -192,6 +192,8 @@ def break_lines(text: str, measure: Callable[[str], float], width: float) -> lis
     for para in text.split("\n"):
         cur = ""
         for atom in atoms(para):
+            if cur and not cur.strip():
+                cur = ""  # only the space left over from splitting a too-wide word: no blank line
             if measure((cur + atom).rstrip()) <= width or not cur:
                 cur += atom
                 if measure(cur.rstrip()) > width:  # a single atom wider than the line

@@ -145,5 +145,8 @@ def make_loader(
         worker_init_fn=_worker_init if d.workers else None,
         persistent_workers=d.workers > 0,
         prefetch_factor=2 if d.workers else None,
+        # forkserver, not fork: a fork of a process that already runs threads (ONNX Runtime, OpenMP,
+        # a test runner) can inherit a held lock and hang forever; measured here under pytest -n 2.
+        multiprocessing_context="forkserver" if d.workers else None,
     )
     return iter(loader)

@@ -24,6 +24,7 @@ SMALL: dict[str, dict[str, object]] = {
     "resnet": dict(base_channels=8, n_blocks=1, norm="batch"),
     "multistyle": dict(base_channels=8, n_blocks=1, num_styles=3),
     "mobile": dict(width=8, n_blocks=2, expansion=2, up_width=8, norm="batch", half_res=True),
+    "residual_mobile": dict(width=8, n_blocks=1, expansion=2),
 }
 META = {
     "huafeng.name": "test",
