@@ -259,7 +259,8 @@ def _simplify(model_bytes: bytes) -> bytes:
         return out.read_bytes()
 
 
-def _set_metadata(model_bytes: bytes, meta: dict[str, str]) -> bytes:
+def set_metadata(model_bytes: bytes, meta: dict[str, str]) -> bytes:
+    """Replace an ONNX model's metadata_props (sorted, so exports are byte-stable) and check it."""
     model = onnx.load_from_string(model_bytes)
     del model.metadata_props[:]
     for k, v in sorted(meta.items()):
@@ -356,7 +357,7 @@ def export_onnx(
         raise InputError(f"example_size {example_size} must be a multiple of the model's {multiple}")
     meta = _metadata(model, metadata, style_dim)
 
-    fp32 = _set_metadata(_trace(prepare_for_export(model), example_size, style_dim, opset), meta)
+    fp32 = set_metadata(_trace(prepare_for_export(model), example_size, style_dim, opset), meta)
     sizes = _check_sizes(example_size, multiple)
     max_diff = float("nan")
     if check:  # against the unfolded original: this also checks the BatchNorm folding
@@ -368,7 +369,7 @@ def export_onnx(
     if quantize is not None:
         inputs = _to_nchw(calibration_images, multiple) if calibration_images else []
         data = _quantize_int8(fp32, inputs, style_dim) if quantize == "int8" else _quantize_fp16(fp32)
-        data = _set_metadata(data, meta)
+        data = set_metadata(data, meta)
         if not inputs:
             inputs = [np.random.default_rng(0).random((1, 3, *example_size), dtype=np.float32)]
         q_max, q_mean = _compare(data, fp32, inputs, style_dim)

@@ -22,14 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnx
 import torch
 from torch import nn
 
 from huafeng.config import to_dict
 from huafeng.imageio import atomic_write_bytes
 from huafeng.train.checkpoint import load_checkpoint
-from huafeng.train.export import FP32_TOLERANCE, ExportError, prepare_for_export
+from huafeng.train.export import FP32_TOLERANCE, ExportError, prepare_for_export, set_metadata
 from huafeng.train.inpaint import RepairCfg, _from_dict, build_nets, training_photos
 
 
@@ -44,15 +43,6 @@ def _to_onnx(model: nn.Module, args: tuple[torch.Tensor, ...], inputs: list[str]
             opset_version=17, do_constant_folding=True, dynamo=False,
         )  # fmt: skip
     return buf.getvalue()
-
-
-def _with_metadata(data: bytes, meta: dict[str, str]) -> bytes:
-    m = onnx.load_from_string(data)
-    del m.metadata_props[:]
-    for k, v in sorted(meta.items()):
-        m.metadata_props.add(key=k, value=v)
-    onnx.checker.check_model(m)
-    return bytes(m.SerializeToString())
 
 
 def _parity(data: bytes, model: nn.Module, feeds: list[dict[str, np.ndarray]]) -> float:
@@ -98,7 +88,7 @@ def export_repair_model(model: nn.Module, path: str | Path, *, kind: str, card: 
         "huafeng.multiple": str(mult),
         "huafeng.card": json.dumps(card, ensure_ascii=False),
     }
-    data = _with_metadata(data, meta)
+    data = set_metadata(data, meta)
     diff = _parity(data, m, feeds)
     if not diff <= FP32_TOLERANCE:
         raise ExportError(f"{kind}: ONNX output differs from torch by {diff:.2e}")
