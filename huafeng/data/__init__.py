@@ -55,8 +55,9 @@ class TrainData:
     """Per style, the whole paintings (1×3×H×W) whose Grams are the ``fixed`` style targets."""
 
 
-def _style_name(entry: str) -> str:
-    return Path(entry.rstrip("/*")).name or entry
+def _style_name(entry: str | tuple[str, ...]) -> str:
+    first = entry if isinstance(entry, str) else entry[0]
+    return Path(first.rstrip("/*")).name or first
 
 
 def build_data(cfg: RunCfg) -> TrainData:
@@ -70,7 +71,7 @@ def build_data(cfg: RunCfg) -> TrainData:
     )
 
     # One group of paintings per style entry in multi mode; a single pooled set otherwise.
-    groups = [[e] for e in d.style] if multi else [list(d.style)]
+    groups = d.style_groups() if multi else [d.style_entries()]
     paths: list[Path] = []
     labels: list[int] = []
     for k, entries in enumerate(groups):

@@ -33,6 +33,7 @@ from huafeng.data.transforms import (
     to_tensor,
 )
 from huafeng.errors import InputError
+from huafeng.splits import is_heldout, relpath_under
 
 log = logging.getLogger("huafeng.data")
 
@@ -58,6 +59,11 @@ def _manifest_allow(cfg: DataCfg, label_regex: str | None) -> set[Path] | None:
     return allow
 
 
+def _heldout(path: Path, root: Path) -> bool:
+    rel = relpath_under(path, root)
+    return rel is not None and is_heldout(rel)
+
+
 def find_images(
     cfg: DataCfg, entries: Sequence[str], *, what: str, label_regex: str | None = None
 ) -> list[Path]:
@@ -67,7 +73,10 @@ def find_images(
         p = cfg.path(e)
         if not any(c in str(p) for c in "*?[") and not p.exists():
             raise InputError(f"{p}: {what} folder or file not found (check data.root / --data)")
-        paths.extend(imageio.list_images([p]))
+        found = imageio.list_images([p])
+        if cfg.exclude_heldout and not p.is_file():
+            found = [f for f in found if not _heldout(f, Path(cfg.root))]
+        paths.extend(found)
     allow = _manifest_allow(cfg, label_regex)
     if allow is not None:
         paths = [p for p in paths if p.resolve() in allow]

@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
-import hashlib
 import io
 import json
 import sys
@@ -47,6 +45,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from huafeng.splits import HELDOUT_PERCENT, file_hash, is_heldout, protocol_photos  # noqa: F401
 from huafeng.eval.features import BACKBONE_ID, FeatureCache
 from huafeng.eval.prep import EVAL_SIDE
 from huafeng.eval.registry import Metric, MetricResult, register_metric
@@ -66,7 +65,7 @@ FOLDERS: dict[str, str] = {
 CLASSES: tuple[str, ...] = tuple(FOLDERS.values())
 MODEL_DIR = Path(__file__).parent / "models"
 DEFAULT_PATH = MODEL_DIR / "tradition_classifier.npz"
-TEST_PERCENT = 25
+TEST_PERCENT = HELDOUT_PERCENT
 #: Photos are plentiful and varied: the photo class may use this many times ``cap`` files.
 PHOTO_CAP_FACTOR = 2
 LAMBDAS = (1e-2, 1e-1, 1.0, 10.0)
@@ -81,26 +80,9 @@ def tradition_class(tradition: str) -> str | None:
     return None
 
 
-def file_hash(relpath: str) -> int:
-    return int(hashlib.sha1(relpath.encode()).hexdigest()[:8], 16)
-
-
-@functools.cache
-def protocol_photos() -> frozenset[str]:
-    """``content/<name>`` of every photo a shipped protocol names: always held out of training,
-    so a report's unstylized-photo baseline is never an image the classifier was fitted on."""
-    from huafeng.eval.protocol import PROTOCOL_DIR
-
-    names: set[str] = set()
-    for p in PROTOCOL_DIR.glob("*.yaml"):
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        names |= {f"content/{n}" for n in raw.get("content") or ()}
-    return frozenset(names)
-
-
 def is_test(relpath: str) -> bool:
-    """The held-out split, by file: stable, independent of which other files exist."""
-    return file_hash(relpath) % 100 < TEST_PERCENT or relpath in protocol_photos()
+    """The held-out split, by file (:mod:`huafeng.splits`: training never sees these)."""
+    return is_heldout(relpath)
 
 
 @dataclass(frozen=True)

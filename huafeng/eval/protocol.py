@@ -34,6 +34,9 @@ class Protocol:
     resize: str = "area when shrinking, bicubic when enlarging (huafeng.imageio.resize)"
     paintings_per_tradition: int = 16
     """Size of each tradition's Fréchet reference set, from the classifier's held-out split."""
+    gram_reference: str = "style"
+    """``style``: Gram distance to the paintings the style names (its card); ``heldout``: to its
+    tradition's held-out paintings (the Fréchet set) — what a tradition model is judged by."""
     video_frames: int = 6
     """Synthetic pan over the first photo for the warping error (0 = skip)."""
     video_shift: int = 4
@@ -51,6 +54,9 @@ class Protocol:
             raise InputError(
                 f"protocol {self.name!r}: video_frames is 0 or >= 2; latency_repeats, threads >= 1"
             )
+
+        if self.gram_reference not in ("style", "heldout"):
+            raise InputError(f"protocol {self.name!r}: gram_reference is 'style' or 'heldout'")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

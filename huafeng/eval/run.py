@@ -52,6 +52,7 @@ from huafeng.imageio import Image, read_image, write_image
 PER_IMAGE = ("ssim_y256", "percep_effl0_256", "gram_effl0_256_mean", "gram_effl0_256_nearest")
 SET_LEVEL = ("fid_effl0_256", "artfid_effl0_256", "deception_effl0_256", "warp_err_dis")
 GRID_ROWS = 4
+_MAX_PEER_REFS = 16
 CELL = 192
 
 Step = Callable[[str], None]
@@ -223,14 +224,17 @@ def run_eval(cfg: EvalConfig, step: Step = lambda msg: None) -> dict[str, Any]:
     for info in infos:
         cls = tradition_class(info.tradition)
         ref_paths = style_refs(info.card, cfg.data_root)
-        refs = [read_image(p).rgb for p in ref_paths]
+        # The peer's reference paintings (photo i gets refs[i mod n]) and the grid's: at most 16,
+        # spread over the style's set so a tradition style's peer sees its variety, not one corner.
+        spread = ref_paths[:: max(1, len(ref_paths) // _MAX_PEER_REFS)][:_MAX_PEER_REFS]
+        refs = [read_image(p).rgb for p in spread]
         step(f"{info.name}: reference paintings")
         paint_paths = (
             tradition_paintings(cls, cfg.data_root, pr.paintings_per_tradition, ref_paths) if cls else []
         )
         # Gram reference: the style's own paintings; a card that names none falls back to the
         # tradition's held-out paintings; with neither, the Gram columns stay empty (NaN)
-        gram_paths = ref_paths or paint_paths
+        gram_paths = paint_paths if pr.gram_reference == "heldout" else (ref_paths or paint_paths)
         style_ref = (
             StyleReference.from_images([read_image(p).rgb for p in gram_paths], [p.name for p in gram_paths])
             if gram_paths
@@ -266,7 +270,9 @@ def run_eval(cfg: EvalConfig, step: Step = lambda msg: None) -> dict[str, Any]:
                 "kind": info.kind,
                 "steps": info.card.get("steps"),
                 "refs": [p.name for p in ref_paths],
-                "gram_reference": "style" if ref_paths else ("tradition" if paint_paths else None),
+                "gram_reference": (
+                    "tradition" if gram_paths is paint_paths and paint_paths else ("style" if gram_paths else None)
+                ),
                 "paintings": [p.name for p in paint_paths],
                 "grid": f"img/{grid.name}",
                 "systems": {r.system: r.label for r in runs},

@@ -411,7 +411,7 @@ def _data_card(cfg: Any) -> dict[str, Any]:
     card: dict[str, Any] = {"root": str(cfg.data.root)}
     for what, entries, label in (
         ("content", cfg.data.content, None),
-        ("style", cfg.data.style, cfg.data.manifest_label),
+        ("style", cfg.data.style_entries(), cfg.data.manifest_label),
     ):
         try:
             paths = find_images(cfg.data, entries, what=what, label_regex=label)

@@ -73,8 +73,12 @@ def train(
     device, main = info.device, info.is_main
     if tc.threads:
         torch.set_num_threads(tc.threads)
-    # Autocast on CPU is slower than fp32 for these convnets, so AMP is a GPU-only switch.
-    amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(tc.amp) if device.type == "cuda" else None
+    # bf16 autocast: on GPUs, and on CPUs with AMX/AVX-512-BF16 (measured here on a 2-core Xeon with
+    # AMX, batch 4 at 256²: magenta_cin fwd+bwd 0.36 → 0.18 s, PatchGAN 0.098 → 0.035 s). fp16 only on
+    # GPUs. The perceptual terms always run in fp32 (below): Gram differences vanish in bf16.
+    amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(tc.amp)
+    if device.type != "cuda" and amp_dtype is torch.float16:
+        amp_dtype = None
     autocast: AbstractContextManager[Any] = (
         torch.autocast(device.type, dtype=amp_dtype) if amp_dtype else nullcontext()
     )
@@ -207,7 +211,10 @@ def train(
                         terms["adversarial"] = losses.g_loss(lc.adversarial_kind, _judge(d, fake, labels))
                 # Perceptual terms (all modes; in cycle mode only where their weights are set).
                 tgt = _pick_targets(refs, labels, tc.seed, step, info.rank) if refs else None
-                terms |= _perceptual(cfg, feat_net, fake, x, y, tgt, style_taps, content_taps, tap_weights)
+                with torch.autocast(device.type, enabled=False):
+                    terms |= _perceptual(
+                        cfg, feat_net, fake.float(), x, y, tgt, style_taps, content_taps, tap_weights
+                    )
                 weights = {
                     "adversarial": gamma,
                     "cycle": lc.cycle,

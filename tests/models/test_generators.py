@@ -17,6 +17,9 @@ SMALL: dict[str, dict[str, object]] = {
     "multistyle": dict(base_channels=8, n_blocks=1, num_styles=3),
     "mobile": dict(width=8, n_blocks=2, expansion=2, up_width=8),
     "residual_mobile": dict(width=8, n_blocks=1, expansion=2),
+    # The pretrained base (fixed size: its weights are the point); convs trainable so every
+    # parameter must get a gradient in the generic test below.
+    "magenta_cin": dict(num_styles=3, init_styles=[0, 2, 24], train_convs=True),
 }
 # Extra variants whose code paths differ (norms, the 1/8 trunk, the guided-filter ½-res path).
 VARIANTS: list[tuple[str, dict[str, object]]] = [
@@ -30,6 +33,7 @@ VARIANTS: list[tuple[str, dict[str, object]]] = [
     ("mobile", dict(width=8, n_blocks=1, expansion=2, up_width=8, full_res_skip=False)),
     ("mobile", dict(width=8, n_blocks=2, expansion=2, up_width=8, pad="reflect", num_styles=3)),
     ("mobile", dict(width=8, n_blocks=1, expansion=2, up_width=8, pad="reflect", half_res=True)),
+    ("magenta_cin", dict(init_styles=[5], train_convs=True)),
 ]
 IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for n, kw in VARIANTS]
 
@@ -198,6 +202,8 @@ GOLDEN: dict[str, list[float]] = {
     "mobile": [0.488582, 0.493716, 0.523209, 0.479428, 0.483977, 0.539662],
     # The input itself: the residual head is zero-initialised.
     "residual_mobile": [0.085965, 0.419407, 0.752849, 0.216216, 0.549658, 0.8831],
+    # Pretrained weights, base style 0: changes only if the base file or its mapping changes.
+    "magenta_cin": [0.31786, 0.39278, 0.200658, 0.841379, 0.775075, 0.500609],
 }
 
 
