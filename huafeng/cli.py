@@ -198,6 +198,13 @@ def stylize(
     fmt: Annotated[
         str | None, typer.Option("--format", help="Output type for folders: jpg, png, webp (default: keep).")
     ] = None,
+    style_image: Annotated[
+        Path | None,
+        typer.Option(
+            "--style-image",
+            help="Instant: look like this picture (nearest style + its palette); learn-style gets closer.",
+        ),
+    ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
 ) -> None:
@@ -212,6 +219,17 @@ def stylize(
         raise InputError("no input images found")
     parsed = _parse_ask(ctx, ask, style) if ask is not None else None
     info = resolve_style(parsed.style or style if parsed is not None else style)
+    painting = None
+    if style_image is not None:
+        from huafeng.infer import instant, list_styles
+
+        painting = imageio.read_image(style_image).rgb
+        info = instant.nearest_style(painting, [s for s in list_styles() if s.kind == "onnx"])
+        if not as_json:
+            err.print(
+                f"instant look: nearest style {info.name} + the picture's palette; for a style learnt from "
+                f"it run: huafeng learn-style {style_image} --name NAME"
+            )
     opts = StylizeOptions(
         strength=strength,
         preserve_color=preserve_color,
@@ -254,6 +272,10 @@ def stylize(
                 if repair:
                     img = _repaired(img, threads)
                 res = _stylize_one(stylizer, img, opts, region, face_strength, face_color)
+                if painting is not None:
+                    from huafeng.infer.instant import palette_transfer
+
+                    res = res.with_rgb(palette_transfer(res.rgb, painting, 0.7 * opts.strength))
                 imageio.write_image(dst, res, overwrite=overwrite, protect=paths)
                 results.append(_Result(str(src), str(dst), True, time.perf_counter() - t0))
             except (HuafengError, OSError) as e:  # OSError: one unwritable/unreadable file, not the batch
@@ -1170,6 +1192,11 @@ def video(
 
 
 # ------------------------------------------------------------------------------------ entry point
+
+
+from huafeng.cli_learn import register as _register_learn  # noqa: E402  (a command group in its own file)
+
+_register_learn(app)
 
 
 def main(argv: list[str] | None = None) -> None:

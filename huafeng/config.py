@@ -450,6 +450,8 @@ def load_config(path: str | Path | None, overrides: dict[str, Any] | list[str] |
         _check(p.is_file(), f"{p}: no such config file")
         try:
             loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise InputError(f"{p}: not a text file (a recipe is YAML)") from None
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             at = f" (line {mark.line + 1})" if mark is not None else ""

@@ -43,6 +43,18 @@ DEFAULT_MAX_PIXELS = int(os.environ.get("HUAFENG_MAX_PIXELS", 100_000_000))
 #: Animated inputs are decoded frame by frame; this caps memory for 10 000-frame GIFs.
 DEFAULT_MAX_FRAMES = int(os.environ.get("HUAFENG_MAX_FRAMES", 1000))
 
+#: Pillow decoders an image from outside may reach (what cameras, phones and browsers produce). Files
+#: are opened with only these, so a PostScript/EPS file named ``.jpg`` never reaches Ghostscript, nor
+#: any other of Pillow's ~40 decoders (each one more parser facing strangers' bytes).
+#: (MPO, the multi-picture JPEG of cameras, is opened by the JPEG decoder and reported as "MPO".)
+READ_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF", "AVIF")
+
+
+def _open_formats() -> list[str]:
+    """The accepted decoders this Pillow has (HEIF/AVIF only when their plugins are installed)."""
+    PILImage.init()
+    return [f for f in READ_FORMATS if f in PILImage.OPEN]
+
 READ_EXTENSIONS = (
     ".jpg",
     ".jpeg",
@@ -132,7 +144,7 @@ def _open(src: Source, max_pixels: int) -> PILImage.Image:
         with warnings.catch_warnings():
             # also Pillow's UserWarnings about corrupt tags it skips while parsing the header
             warnings.simplefilter("ignore")
-            im = PILImage.open(fp)
+            im = PILImage.open(fp, formats=_open_formats())
     except UnidentifiedImageError:
         raise InputError(f"{name}: not an image file, or a format huafeng cannot read") from None
     except (OSError, ValueError, SyntaxError, EOFError, struct.error) as e:

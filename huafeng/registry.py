@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-from huafeng.errors import UnknownNameError
+from huafeng.errors import InputError, UnknownNameError
 
 T = TypeVar("T")
 
@@ -43,7 +43,9 @@ class Registry(Generic[T]):
             raise UnknownNameError(self.unknown_message(name)) from None
 
     def build(self, name: str, **kwargs: object) -> T:
-        return self.get(name)(**kwargs)
+        factory = self.get(name)
+        check_kwargs(factory, kwargs, f"{self.kind} {name!r}")
+        return factory(**kwargs)
 
     def unknown_message(self, name: str) -> str:
         close = difflib.get_close_matches(name, list(self._items), n=1)
@@ -61,3 +63,33 @@ class Registry(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+_SIMPLE = {"int": int, "float": (int, float), "bool": bool, "str": str}
+
+
+def check_kwargs(factory: Callable[..., object], kwargs: dict[str, object], what: str) -> None:
+    """Unknown keyword arguments (a typo like ``widht``) and values of the wrong simple type
+    (``width: eight``) are one-line errors naming the valid keywords — before anything is built."""
+    import inspect
+
+    try:
+        sig = inspect.signature(factory)
+    except (TypeError, ValueError):  # builtins without a signature: nothing to check
+        return
+    params = sig.parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    valid = [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    for key, value in kwargs.items():
+        if key not in valid:
+            close = difflib.get_close_matches(key, valid, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise InputError(f"{what}: unknown argument {key!r}.{hint} Valid: {', '.join(valid) or '(none)'}")
+        ann = params[key].annotation
+        want = _SIMPLE.get(ann if isinstance(ann, str) else getattr(ann, "__name__", ""))
+        if want is None:
+            continue
+        bad = isinstance(value, bool) and want is not bool or not isinstance(value, want)  # type: ignore[arg-type]
+        if bad:
+            raise InputError(f"{what}: {key} must be {ann if isinstance(ann, str) else ann.__name__}, got {value!r}")

@@ -31,15 +31,20 @@ def _cascade() -> cv2.CascadeClassifier:
     return c
 
 
+_MIN_FACE = 24  # px on the search copy: the cascade's own window
+
+
 def detect_faces(rgb: np.ndarray) -> list[Box]:
     """Frontal faces as (x, y, w, h) in the picture's pixels (searched on a ≤ 640 px copy)."""
     h, w = rgb.shape[:2]
     f = min(1.0, 640.0 / max(h, w))
+    if min(h, w) * f < _MIN_FACE:  # a strip (2048×1, a banner): no face fits, and cv2 would assert
+        return []
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     if f < 1.0:
-        grey = cv2.resize(grey, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
+        grey = cv2.resize(grey, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
     grey = cv2.equalizeHist(grey)
-    min_side = max(24, round(min(grey.shape) * 0.08))
+    min_side = max(_MIN_FACE, round(min(grey.shape) * 0.08))
     found = _cascade().detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side))
     return [tuple(round(v / f) for v in box) for box in found]  # type: ignore[misc]
 

@@ -63,13 +63,29 @@ def style_refs(card: dict[str, Any], data_root: Path) -> list[Path]:
     data = card.get("data")
     if isinstance(data, dict) and isinstance(data.get("style"), dict):
         raw += list(data["style"].get("entries") or [])
+    config = card.get("config") if isinstance(card.get("config"), dict) else {}
+    heldout_excluded = bool((config.get("data") or {}).get("exclude_heldout"))
     found: list[Path] = []
     for r in raw:
+        if any(c in str(r) for c in "*?["):  # a glob entry (great_wave: nst_wave*.jpg)
+            found += [q for q in sorted(data_root.glob(str(r))) if q.is_file()]
+            continue
         p = _resolve(str(r), data_root)
         if p is None:
             continue
-        found += list_images([p]) if p.is_dir() else [p]
+        if p.is_dir():
+            # what training saw: a recipe with exclude_heldout never read the folder's held-out files
+            found += [q for q in list_images([p]) if not (heldout_excluded and _is_heldout(q, data_root))]
+        else:
+            found.append(p)
     return list(dict.fromkeys(found))
+
+
+def _is_heldout(path: Path, data_root: Path) -> bool:
+    from huafeng.splits import is_heldout, relpath_under
+
+    rel = relpath_under(path, data_root)
+    return rel is not None and is_heldout(rel)
 
 
 def tradition_paintings(cls: str, data_root: Path, n: int, exclude: Sequence[Path]) -> list[Path]:

@@ -11,7 +11,9 @@ Sources, in precedence order when two share a name:
 4. ``filter``  — the built-in classic looks (``kind="filter"``), so the gallery and
    ``huafeng styles`` show neural and classic styles together.
 
-Names come from the model's ``huafeng.name`` metadata, else the file stem. Listing only reads
+Shipped and plugin models are named by their ``huafeng.name`` metadata (else the file stem); files
+in the user folder or given as paths by their file name, so what a user sees in the folder is
+what they type. Listing only reads
 metadata (one un-optimised ORT load per file, cached by path + size + mtime, so a folder is
 re-scanned cheaply and a replaced file is re-read). A broken file in a discovery folder is
 skipped with one warning instead of breaking the listing for everyone; a broken file the user
@@ -123,7 +125,9 @@ def style_from_model(
     """Build a :class:`StyleInfo` from an ONNX file's metadata (checks the model contract)."""
     p = Path(path)
     info = inspect_model(p, max_bytes=max_bytes)
-    name = info.meta("name").strip() or p.stem
+    # Files users drop in are named by their file name (what they see in the folder), never by a
+    # name inside the file: `my_wave.onnx` exported as "great_wave" must not replace great_wave.
+    name = p.stem if source in ("user", "file") else (info.meta("name").strip() or p.stem)
     if not _NAME_RE.match(name):
         if not _NAME_RE.match(p.stem):
             raise InputError(f"{p}: style name {name!r} is not usable (letters, digits, _ . - only)")
@@ -159,7 +163,11 @@ def _try_model(path: Path, source: Source) -> StyleInfo | None:
         if key in _BROKEN:
             return None
     try:
-        return style_from_model(path, source)
+        if source != "builtin" and _norm(path.stem) == DEFAULT_ALIAS:
+            raise InputError("'default' is the alias of the default style; rename the file")
+        # The model-size cap holds for every file we did not ship, listed or named.
+        cap = None if source == "builtin" else DEFAULT_MAX_MODEL_BYTES
+        return style_from_model(path, source, max_bytes=cap)
     except InputError as e:
         with _BROKEN_LOCK:
             _BROKEN.add(key)
@@ -219,10 +227,12 @@ def list_styles() -> list[StyleInfo]:
         for s in group:
             if s.name in by_name:
                 kept = by_name[s.name]
-                if kept.source != "user":  # a user override is intentional; anything else is a clash
-                    warnings.warn(
-                        f"style {s.name!r} from {s.source} is shadowed by the {kept.source} one", stacklevel=2
-                    )
+                # A user file named like a shipped style replaces it on purpose — but never silently.
+                warnings.warn(
+                    f"style {s.name!r} from {s.source} is shadowed by the {kept.source} one"
+                    + (f" ({kept.path})" if kept.path else ""),
+                    stacklevel=2,
+                )
                 continue
             by_name[s.name] = s
     default = _pick_default(list(by_name.values()))
@@ -284,6 +294,24 @@ def resolve_style(name_or_path: str | os.PathLike[str], *, allow_paths: bool = T
     close = difflib.get_close_matches(_norm(s), list(loose), n=1)
     hint = f" Did you mean {loose[close[0]].name!r}?" if close else ""
     raise UnknownNameError(f"unknown style {s!r}.{hint} Valid: {', '.join([DEFAULT_ALIAS, *sorted(exact)])}")
+
+
+def check_new_style_name(name: str) -> str:
+    """A name for a style about to be written into the user folder (``learn-style``), or one line.
+
+    Letters, digits, ``_ . -`` only (so it can never escape the folder: no ``/``, no ``..``), and
+    never the name of a shipped style, a filter look or the ``default`` alias, which the new file
+    would silently shadow.
+    """
+    s = name.strip()
+    if not _NAME_RE.match(s) or s.startswith(".") or ".." in s:
+        raise InputError(f"style name {name!r}: use letters, digits, _ . - (no folders, no leading dot)")
+    if _norm(s) == DEFAULT_ALIAS:
+        raise InputError(f"style name {name!r} is reserved for the default style")
+    taken = {_norm(st.name) for st in [*_scan(builtin_styles_dir(), "builtin"), *filter_looks()]}
+    if _norm(s) in taken:
+        raise InputError(f"style name {name!r} is a shipped style; choose another name")
+    return s
 
 
 def default_style() -> StyleInfo:

@@ -166,9 +166,19 @@ def _apply_tone(lab: np.ndarray, curve: np.ndarray) -> np.ndarray:
     return out
 
 
+def _same_count(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Subsample the larger of two colour samples (without replacement) to the smaller's size."""
+    m = min(len(a), len(b))
+    pick = lambda x: x if len(x) == m else x[np.sort(rng.choice(len(x), m, replace=False))]  # noqa: E731
+    return pick(a), pick(b)
+
+
 def fit_lut(src: np.ndarray, dst: np.ndarray, cfg: FitCfg) -> tuple[Lut3D, np.ndarray]:
     """The colour part from pooled sRGB samples: tone curve + sliced OT at the LUT nodes, smoothed."""
     rng = np.random.default_rng(cfg.seed + 1)
+    # Sliced transport pairs sorted projections one to one, so both sides need the same count;
+    # per-photo sampling gives (samples // n) · n, which differs from the reference's for most n.
+    src, dst = _same_count(src, dst, rng)
     src_lab = srgb_to_oklab(src).astype(np.float64)
     dst_lab = srgb_to_oklab(dst).astype(np.float64)
     curve = fit_tone_curve(src_lab[:, 0], dst_lab[:, 0], cfg.tone_points)

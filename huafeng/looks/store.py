@@ -136,26 +136,55 @@ class LookStore:
         shutil.rmtree(d)
 
 
+def _number(meta: dict[str, Any], key: str, where: str, hi: float) -> float:
+    v = meta.get(key) or 0.0
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= float(v) <= hi:
+        raise InputError(f"look {where!r} is damaged: {key} must be a number in 0..{hi:g}, got {v!r}")
+    return float(v)
+
+
+def _curve(meta: dict[str, Any], where: str) -> tuple[float, ...]:
+    v = meta.get("tone_curve") or []
+    ok = isinstance(v, list) and len(v) <= 4096 and all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) and -1.0 <= float(x) <= 2.0 for x in v
+    )
+    if not ok:
+        raise InputError(f"look {where!r} is damaged: tone_curve must be a list of numbers")
+    return tuple(float(x) for x in v)
+
+
 def load_look_dir(d: Path) -> Look:
-    """Read a look folder written by :meth:`LookStore.save`."""
+    """Read a look folder written by :meth:`LookStore.save`, checking every field.
+
+    Messages name the look, never the server's folder: they reach web clients too.
+    """
+    where = d.name
     try:
         meta = json.loads((d / "look.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise InputError(f"{d}: damaged look ({e})") from None
+        reason = type(e).__name__ if isinstance(e, OSError) else "not valid JSON"
+        raise InputError(f"look {where!r} is damaged ({reason})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
         raise InputError(
-            f"{d}: look format {meta.get('format') if isinstance(meta, dict) else '?'} "
+            f"look {where!r}: format {meta.get('format') if isinstance(meta, dict) else '?'} "
             f"is not {FORMAT_VERSION}; re-learn or re-import it"
         )
+    info = meta.get("info") or {}
+    if not isinstance(info, dict):
+        raise InputError(f"look {where!r} is damaged: info must be a mapping")
     refine = d / "refine.onnx" if meta.get("refine") else None
+    try:
+        lut = read_cube(d / "look.cube")
+    except InputError:
+        raise InputError(f"look {where!r} is damaged: its look.cube cannot be read") from None
     return Look(
         name=d.name,
-        lut=read_cube(d / "look.cube"),
-        tone_curve=tuple(float(v) for v in meta.get("tone_curve") or ()),
-        grain=float(meta.get("grain") or 0.0),
-        vignette=float(meta.get("vignette") or 0.0),
+        lut=lut,
+        tone_curve=_curve(meta, where),
+        grain=_number(meta, "grain", where, 1.0),
+        vignette=_number(meta, "vignette", where, 1.0),
         refine=refine,
-        info=dict(meta.get("info") or {}),
+        info=dict(info),
     )
 
 

@@ -14,7 +14,7 @@ import json
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -25,8 +25,10 @@ from huafeng.infer.filters import list_filters
 from huafeng.infer.story import MAX_CAPTION_CHARS
 from huafeng.infer.styles import list_styles, resolve_style
 from huafeng.serve.service import Result, Service
-from huafeng.serve.store import check_sha
+from huafeng.serve.store import INPUT_MIME, check_sha
 from huafeng.serve.uploads import UploadError, decode_upload
+
+_MAX_OFFSET = 10**9  # far past any history, far inside SQLite's signed 64-bit integers
 
 router = APIRouter(prefix="/api/v1")
 FORMATS = {"jpeg": "JPEG", "jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
@@ -289,8 +291,8 @@ def _job_or_404(svc: Service, job_id: str) -> dict[str, Any]:
 
 
 @router.get("/jobs", summary="Recent jobs, newest first")
-def get_jobs(request: Request, limit: int = 50) -> list[dict[str, Any]]:
-    return [j.public() for j in service(request).store.jobs(min(max(limit, 1), 200))]
+def get_jobs(request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
+    return [j.public() for j in service(request).store.jobs(limit)]
 
 
 @router.get("/jobs/{job_id}", summary="A job's status, progress and results")
@@ -329,8 +331,13 @@ async def job_events(request: Request, job_id: str) -> StreamingResponse:
 
 
 @router.get("/history", summary="Saved results, newest first")
-def get_history(request: Request, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-    return service(request).store.history(min(max(limit, 1), 200), max(offset, 0))
+def get_history(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=_MAX_OFFSET)] = 0,
+) -> list[dict[str, Any]]:
+    # Bounded here (422 with a message) so no integer reaches SQLite past its 64-bit range.
+    return service(request).store.history(limit, offset)
 
 
 @router.delete("/history/{entry_id}", status_code=204, summary="Forget a result")
@@ -361,13 +368,15 @@ def delete_preset(request: Request, name: str) -> Response:
 # ----------------------------------------------------------------------------------- files
 
 
-@router.get("/files/{sha}", summary="A stored result or input, by its SHA-256")
+@router.get("/files/{sha}", summary="A stored result, by its SHA-256")
 def get_file(request: Request, sha: str) -> FileResponse:
     try:
         found = service(request).store.blob(check_sha(sha))
     except InputError as e:
         raise HTTPException(404, str(e)) from None
-    if found is None:
+    # Raw job inputs (stored as octet-stream for the job thread) are never served back: uploads
+    # are not echoed; only results and re-encoded sources, stored with an image/video type, are.
+    if found is None or found[1] == INPUT_MIME:
         raise HTTPException(404, "no such file (deleted by retention?)")
     path, mime = found
     return FileResponse(

@@ -58,8 +58,21 @@ class Metrics:
             return response
         finally:
             route = _route(request)
-            self.requests.labels(request.method, route, str(status)).inc()
+            self.requests.labels(_method(request.method), route, _status(status)).inc()
             self.latency.labels(route).observe(time.perf_counter() - t0)
+
+
+#: Every label takes values from a known, small set: a client inventing methods (or, through a
+#: proxy, status codes) must not add one time series per request.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def _method(method: str) -> str:
+    return method if method in _METHODS else "other"
+
+
+def _status(status: int) -> str:
+    return str(status) if 100 <= status <= 599 else "other"
 
 
 def _route(request: Request) -> str:

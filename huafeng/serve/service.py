@@ -29,7 +29,7 @@ from huafeng.serve.jobs import MIME
 from huafeng.serve.metrics import Metrics
 from huafeng.serve.pool import Busy, WorkerPool
 from huafeng.serve.settings import ServeSettings
-from huafeng.serve.store import Job, Store
+from huafeng.serve.store import INPUT_MIME, Job, Store
 from huafeng.serve.uploads import UploadError
 
 log = logging.getLogger("huafeng.serve")
@@ -228,7 +228,7 @@ class Service:
             raise Busy(5)
         if self.store.count_jobs("queued") >= self.settings.max_queued_jobs:
             raise Busy(max(5, round(self.pool.retry_after() * self.settings.max_queued_jobs)))
-        inputs = [self.store.put_blob(b, "application/octet-stream") for b in uploads]
+        inputs = [self.store.put_blob(b, INPUT_MIME) for b in uploads]
         job = self.store.create_job(kind, params, inputs)
         self._wake.set()
         return job

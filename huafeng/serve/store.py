@@ -84,6 +84,10 @@ class Job:
         }
 
 
+#: The type raw job inputs are stored under; never served back (``GET /files`` answers 404).
+INPUT_MIME = "application/octet-stream"
+
+
 def check_sha(sha: str) -> str:
     if not SHA_RE.match(sha):
         raise InputError("not a file id (64 lowercase hex digits expected)")

@@ -18,10 +18,10 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from huafeng.errors import ImageTooLargeError, InputError
-from huafeng.imageio import Image, read_image
+from huafeng.imageio import READ_FORMATS, Image, read_image
 
-#: Pillow format names accepted from clients (what phones and browsers produce).
-ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF", "AVIF"})
+#: Pillow format names accepted from clients: the same list the decoder is opened with.
+ACCEPTED_FORMATS = frozenset({*READ_FORMATS, "MPO"})
 
 
 class UploadError(InputError):

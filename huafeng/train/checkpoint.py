@@ -225,7 +225,15 @@ def build_generator(cfg: RunCfg, num_styles: int = 1) -> nn.Module:
     kw = dict(cfg.model.generator_kw)
     if cfg.train.mode == "multi":
         kw["num_styles"] = num_styles
-    return build(cfg.model.generator, **kw)
+    return _built("model.generator_kw", lambda: build(cfg.model.generator, **kw))
+
+
+def _built(where: str, make: Any) -> nn.Module:
+    """A factory call whose bad values (``width: 0``) become one line naming the recipe key."""
+    try:
+        return make()  # type: ignore[no-any-return]
+    except (ValueError, TypeError, RuntimeError, ZeroDivisionError) as e:
+        raise InputError(f"{where}: {str(e).splitlines()[0][:200] if str(e) else type(e).__name__}") from None
 
 
 def build_networks(cfg: RunCfg, num_styles: int) -> dict[str, nn.Module]:
@@ -236,7 +244,10 @@ def build_networks(cfg: RunCfg, num_styles: int) -> dict[str, nn.Module]:
     from huafeng.models import build_discriminator
 
     def make_d() -> nn.Module:
-        return build_discriminator(cfg.model.discriminator, **cfg.model.discriminator_kw)
+        return _built(
+            "model.discriminator_kw",
+            lambda: build_discriminator(cfg.model.discriminator, **cfg.model.discriminator_kw),
+        )
 
     nets: dict[str, nn.Module] = {"g": build_generator(cfg, num_styles)}
     nets["d"] = nn.ModuleList(make_d() for _ in range(num_styles)) if cfg.train.mode == "multi" else make_d()

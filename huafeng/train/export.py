@@ -501,6 +501,10 @@ def export_checkpoint(
         "training": _training_card(ck_state, run_dir, ckpt_path),
         "license": cfg.license,
     }
+    if cfg.model.generator == "magenta_cin":
+        from huafeng.models.pretrained import ATTRIBUTION
+
+        card["initialised_from"] = ATTRIBUTION
     metadata = {
         "huafeng.name": name or cfg.name,
         "huafeng.tradition": tradition or cfg.tradition or "unspecified",

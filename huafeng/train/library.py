@@ -127,6 +127,17 @@ def _licence(data_card: dict[str, Any], fallback: str) -> str:
     return "; ".join(found) if found else fallback
 
 
+def _descriptor(cfg: RunCfg) -> list[float]:
+    """The instant-mode descriptor (:mod:`huafeng.infer.instant`) of up to 16 of the style's paintings."""
+    from huafeng.data.folders import find_images
+    from huafeng.imageio import read_image
+    from huafeng.infer.instant import mean_descriptor
+
+    paths = find_images(cfg.data, cfg.data.style_entries(), what="painting")
+    picked = paths[:: max(1, len(paths) // 16)][:16]
+    return mean_descriptor([read_image(p).rgb for p in picked])
+
+
 def export_library(
     run: Path, out: Path, *, overwrite: bool = False, styles_file: Path = STYLES_FILE
 ) -> list[Path]:
@@ -165,6 +176,7 @@ def export_library(
             "training": ex._training_card(ck.state, run, ckpt_path),
             "license": _licence(data_card, cfg.license),
             "measured": info.get("measured", {}),
+            "descriptor": _descriptor(scfg) if len(rows) == 1 else None,
         }
         meta = {
             "huafeng.name": name,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,15 +55,26 @@ class TrainResult:
     """Training throughput over the run (photos per second, all processes), excluding I/O pauses."""
     out_dir: Path
     samples: list[Path] = field(default_factory=list)
+    interrupted: bool = False
+    """Stopped early by a signal (Ctrl-C, SIGTERM): the checkpoint is there to resume from."""
 
 
 def train(
-    cfg: RunCfg, out_dir: Path, *, resume: bool = False, progress: bool = True, stop_at: int | None = None
+    cfg: RunCfg,
+    out_dir: Path,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    stop_at: int | None = None,
+    deadline_s: float | None = None,
+    on_sample: Callable[[Path], None] | None = None,
 ) -> TrainResult:
     """Train ``cfg`` into ``out_dir`` (``config.yaml``, ``metrics.jsonl``, ``samples/``, ``checkpoints/``).
 
     ``resume`` continues from the newest complete checkpoint there. ``stop_at`` stops cleanly after
-    that many steps, as an interrupt would, while the LR schedule still follows ``cfg.train.steps``.
+    that many steps, as an interrupt would, while the LR schedule still follows ``cfg.train.steps``;
+    ``deadline_s`` does the same once this call has trained that many seconds (a time budget, as
+    ``learn-style --minutes`` has). ``on_sample`` is called with each sample grid written.
     """
     tc, lc = cfg.train, cfg.loss
     out_dir = Path(out_dir)
@@ -86,12 +98,12 @@ def train(
         raise InputError(f"{out_dir}: already holds a run; resume it (--resume) or choose another folder")
     torch.manual_seed(tc.seed)  # same initial weights on every rank (and broadcast below anyway)
 
-    # ---- 2. data ---------------------------------------------------------------------------------
-    data = build_data(cfg)
-    num_styles = len(data.style_names) if tc.mode == "multi" else 1
-
-    # ---- 3. networks, EMA, optimisers, the frozen loss network -----------------------------------
+    # ---- 2. networks first (a typo in a model's kwargs fails before any image is read), then data --
+    num_styles = len(cfg.data.style) if tc.mode == "multi" else 1
     nets = {k: m.to(device).train() for k, m in ckpt_io.build_networks(cfg, num_styles).items()}
+    data = build_data(cfg)
+
+    # ---- 3. EMA, optimisers, the frozen loss network ---------------------------------------------
     g, d = nets["g"], nets["d"]
     multiple = int(getattr(g, "multiple", 1))
     if cfg.data.crop_size % multiple:
@@ -163,6 +175,7 @@ def train(
     batch_global = cfg.data.batch_size * info.world_size
     end = min(tc.steps, stop_at) if stop_at is not None else tc.steps
     stop = distributed.StopFlag()
+    interrupted = False
     last: dict[str, float] = {}
     samples: list[Path] = []
     train_time, interval_t0, interval_steps = 0.0, time.perf_counter(), 0
@@ -293,9 +306,12 @@ def train(
                         num_styles,
                     )
                 )
+                if on_sample is not None:
+                    on_sample(samples[-1])
 
             # -- checkpoint (barriers: every rank has finished the step; nobody races ahead) --
-            stopping = stop.requested(info)
+            interrupted = stop.requested(info)
+            stopping = interrupted or (deadline_s is not None and train_time >= deadline_s)
             if (tc.checkpoint_every and done % tc.checkpoint_every == 0) or done == end or stopping:
                 distributed.barrier(info)
                 if main:
@@ -331,7 +347,7 @@ def train(
     distributed.cleanup(info)
     final = ckpt_path if ckpt_path is not None else ckpt_io.find_latest(ckpt_dir) or ckpt_dir
     return TrainResult(
-        final, end, last, (end - start) * batch_global / max(train_time, 1e-9), out_dir, samples
+        final, end, last, (end - start) * batch_global / max(train_time, 1e-9), out_dir, samples, interrupted
     )
 
 

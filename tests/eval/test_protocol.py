@@ -29,3 +29,16 @@ def test_bad_protocols(tmp_path: Path) -> None:
     bad.write_text("name: bad\nvideo_frames: 1\n")
     with pytest.raises(InputError, match="video_frames"):
         load_protocol(bad)
+
+
+def test_heldout_protocol_grades_against_unseen_paintings(shared_data: Path, tmp_path: Path) -> None:
+    from huafeng.splits import is_heldout
+
+    pr = load_protocol("heldout")
+    assert pr.gram_reference == "heldout" and pr.n_content == len(pr.content) == 12
+    for name in pr.content:  # every photo exists and is held out of training
+        assert (shared_data / "content" / name).exists() and is_heldout(f"content/{name}")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ngram_reference: nearest\n")
+    with pytest.raises(InputError, match="gram_reference"):
+        load_protocol(bad)

@@ -43,7 +43,10 @@ def test_user_folder_model_metadata_is_listed(models: Models, isolated_styles: d
     shutil.copy(models.conv, isolated_styles["user"] / "whatever_file_name.onnx")
     shutil.copy(models.multi, isolated_styles["user"] / "multi.onnx")
     by_name = {s.name: s for s in list_styles()}
-    conv = by_name["tiny_conv"]  # the metadata name wins over the file name
+    # user files are named by their file name, not by the name inside them (issue: a file exported
+    # as "great_wave" silently replaced the shipped great_wave)
+    assert "tiny_conv" not in by_name
+    conv = by_name["whatever_file_name"]
     assert (conv.kind, conv.source, conv.tradition, conv.license) == (
         "onnx",
         "user",
@@ -52,8 +55,8 @@ def test_user_folder_model_metadata_is_listed(models: Models, isolated_styles: d
     )
     assert conv.description == "tiny tiny_conv model for tests" and conv.card["data"] == "synthetic"
     assert conv.path == isolated_styles["user"] / "whatever_file_name.onnx"
-    assert by_name["tiny_multi"].style_names == ("photo", "negative")
-    assert resolve_style("tiny_conv") == conv
+    assert by_name["multi"].style_names == ("photo", "negative")
+    assert resolve_style("whatever_file_name") == conv
     assert resolve_style("default").name == "oil_painting"  # user models never become the default
 
 
@@ -70,10 +73,32 @@ def test_builtin_default_flag_then_most_trained(isolated_styles: dict[str, Path]
 
 def test_user_style_overrides_builtin_of_same_name(isolated_styles: dict[str, Path]) -> None:
     conv_model(isolated_styles["builtin"] / "x.onnx", name="ink")
-    conv_model(isolated_styles["user"] / "x.onnx", name="ink")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # an intended override is not warned about
-        assert resolve_style("ink").source == "user"
+    conv_model(isolated_styles["user"] / "ink.onnx", name="anything")
+    with pytest.warns(UserWarning, match="'ink' from builtin is shadowed by the user one"):
+        assert resolve_style("ink").source == "user"  # on purpose (same file name), but never silently
+
+
+def test_user_file_metadata_cannot_shadow_a_shipped_style(isolated_styles: dict[str, Path]) -> None:
+    conv_model(isolated_styles["builtin"] / "great_wave.onnx", name="great_wave")
+    conv_model(isolated_styles["user"] / "my_wave.onnx", name="great_wave")
+    assert resolve_style("great_wave").source == "builtin"
+    assert resolve_style("my_wave").source == "user"
+
+
+def test_user_file_named_default_is_skipped_not_hidden(isolated_styles: dict[str, Path]) -> None:
+    conv_model(isolated_styles["user"] / "default.onnx", name="x")
+    with pytest.warns(UserWarning, match="alias of the default style"):
+        names = {s.name for s in list_styles()}
+    assert "default" not in names
+
+
+def test_listing_the_user_folder_keeps_the_model_size_cap(
+    models: Models, isolated_styles: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(models.conv, isolated_styles["user"] / "huge.onnx")
+    monkeypatch.setattr(styles, "DEFAULT_MAX_MODEL_BYTES", 64)  # the real cap is 256 MiB
+    with pytest.warns(UserWarning, match="huge.onnx"):
+        assert "huge" not in {s.name for s in list_styles()}
 
 
 def test_broken_file_in_folder_is_skipped_with_warning(

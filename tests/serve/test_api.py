@@ -187,6 +187,11 @@ def test_story_job_with_polling_and_events(client: TestClient) -> None:
     assert read_image(client.get(done["results"]["strip"]).content).size[0] > 3 * 64
     assert client.get("/api/v1/jobs").json()[0]["id"] == job["id"]
     assert client.get("/api/v1/history").json()[0]["kind"] == "story"
+    # the uploads themselves are never served back (only results are)
+    import hashlib
+
+    for _, (_, data) in files:
+        assert client.get("/api/v1/files/" + hashlib.sha256(data).hexdigest()).status_code == 404
 
 
 def test_story_and_job_bad_input(client: TestClient) -> None:

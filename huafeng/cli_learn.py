@@ -1,0 +1,74 @@
+"""``huafeng learn-style``: the command line over :func:`huafeng.train.learn_style.learn_style`.
+
+Kept out of ``cli.py`` (already the largest module) and registered onto its app by :func:`register`;
+it follows the same conventions: ``-o/--output`` refuses to overwrite without ``--overwrite``,
+bad input is one line and exit 2, a Rich progress bar shows the time left, ``--json`` prints the
+result.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from huafeng.errors import InputError
+
+_out = Console(highlight=False, soft_wrap=True)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def learn_style_command(
+    images: Annotated[list[Path], typer.Argument(help="1 to 50 pictures of the style: paintings, photos, screenshots.")],
+    name: Annotated[str, typer.Option("--name", help="The new style's name (letters, digits, _ . -).")],
+    minutes: Annotated[float, typer.Option(help="Training budget in minutes (4 is good on 2 CPU cores).")] = 4.0,
+    content_weight: Annotated[
+        float, typer.Option("--content-weight", help="Higher keeps more of the photo (default 4).")
+    ] = 4.0,
+    from_style: Annotated[
+        int | None, typer.Option("--from", help="Start from base style 0-25 (default: the closest by Gram).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="The .onnx to write (default: your styles folder).")
+    ] = None,
+    photos: Annotated[
+        list[Path] | None, typer.Option("--photos", help="Content photos to train on (default: bundled ones).")
+    ] = None,
+    preview: Annotated[
+        Path | None, typer.Option("--preview", help="Write a stylized sample here as training goes.")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing style file.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the new style as JSON.")] = False,
+) -> None:
+    """Learn a style from your own picture(s) in minutes on the CPU (needs PyTorch: the train extra).
+
+    Re-running the same command after Ctrl-C continues where it stopped. The result is ready for
+    `stylize -s NAME`, `--mix`, the page and the API.
+    """
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise InputError("learn-style needs PyTorch: pip install 'huafeng[train]'") from None
+    from huafeng.imageio import list_images
+    from huafeng.train.learn_style import LearnCfg, learn_style
+
+    files = list_images(images)
+    photo_files = list_images(photos) if photos else []
+    cfg = LearnCfg(minutes=minutes, content_weight=content_weight, from_style=from_style)
+    say = (lambda m: None) if as_json else (lambda m: _err.print(f"[dim]{m}[/dim]"))
+    style = learn_style(
+        files, name=name, cfg=cfg, output=output, photos=photo_files, preview=preview,
+        overwrite=overwrite, progress=progress and not as_json, step=say,
+    )  # fmt: skip
+    if as_json:
+        _out.print(json.dumps({"name": style.name, "path": str(style.path), "steps": style.card.get("steps")}))
+    else:
+        _out.print(f"{style.path}  (stylize with: huafeng stylize PHOTO -s {style.name})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("learn-style")(learn_style_command)

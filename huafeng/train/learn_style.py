@@ -1,0 +1,299 @@
+"""``huafeng learn-style``: a user's own picture(s) as a trained style, in minutes on a laptop CPU.
+
+Why it can be that fast: the pretrained painterly base (:mod:`huafeng.models.pretrained`) already
+paints; a new style is one new row of its norm tables (990 numbers), started from the base style
+whose outputs are closest by Gram (:mod:`huafeng.train.base_pick`) and fine-tuned with the usual
+training loop — Gram and colour targets drawn from the given images, content, TV, and the
+adversarial term once there are enough images for a critic not to memorise them. Arbitrary-style
+networks (the peer's mode, AdaIN) are instant but generic; per-style training usually takes GPU
+hours. This is in between: a trained style, while the user waits.
+
+A run lives in the cache folder under a key of the images' bytes and the settings, so re-running the
+same command after Ctrl-C or a kill continues from the last checkpoint instead of starting again.
+The style is exported atomically into the user styles folder (or ``output``); nothing half-written
+is ever left there, and a shipped style's name is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from huafeng.errors import InputError
+
+MIN_SIDE = 128
+MAX_IMAGES = 50
+#: With fewer images a PatchGAN memorises them and its gradient only adds noise.
+MIN_IMAGES_FOR_CRITIC = 4
+
+
+@dataclass(frozen=True)
+class LearnCfg:
+    """The knobs of ``learn-style``; the defaults are what the benchmark measured (docs/learn_style.md)."""
+
+    minutes: float = 4.0
+    """Compute budget for the training loop (start-up and export come on top, ~20 s)."""
+    content_weight: float = 4.0
+    """Higher keeps more of the photo; the library uses 4."""
+    style_weight: float = 10.0
+    colour_weight: float = 5.0
+    tv_weight: float = 1.0
+    adversarial: float = 0.05
+    """Used only with ≥ ``MIN_IMAGES_FOR_CRITIC`` images, ramped in after the first third."""
+    from_style: int | None = None
+    """Base style (0–25) to start from; None = the closest by Gram."""
+    crop: int = 256
+    batch: int = 4
+    lr: float = 1e-2
+    seed: int = 0
+    threads: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.05 <= self.minutes <= 600:
+            raise InputError(f"--minutes must be between 0.05 and 600, got {self.minutes}")
+        for k in ("content_weight", "style_weight", "colour_weight", "tv_weight", "adversarial"):
+            if not getattr(self, k) >= 0:
+                raise InputError(f"{k.replace('_', '-')} must be >= 0")
+        if self.from_style is not None and not 0 <= self.from_style < 26:
+            raise InputError(f"--from must be a base style 0..25, got {self.from_style}")
+        if self.crop % 4 or self.crop < 64:
+            raise InputError(f"crop must be a multiple of 4 and >= 64, got {self.crop}")
+
+
+def check_images(paths: Sequence[str | Path]) -> list[Path]:
+    """Every given file decodes as a picture of at least ``MIN_SIDE`` px, or one clear line."""
+    from huafeng.imageio import read_image
+
+    files = [Path(p) for p in paths]
+    if not files:
+        raise InputError("give at least one image to learn the style from")
+    if len(files) > MAX_IMAGES:
+        raise InputError(f"{len(files)} images given; at most {MAX_IMAGES}")
+    for p in files:
+        if not p.is_file():
+            raise InputError(f"{p}: no such file")
+        if p.stat().st_size == 0:
+            raise InputError(f"{p}: empty file")
+        img = read_image(p)  # InputError for non-images and truncated files
+        if min(img.size) < MIN_SIDE:
+            raise InputError(f"{p}: {img.size[0]}x{img.size[1]} is too small; need at least {MIN_SIDE} px a side")
+    return files
+
+
+def default_photos() -> list[Path]:
+    """Content photos for training when the user gives none: the bundled samples and scikit-image's."""
+    import importlib.resources
+    import importlib.util
+
+    from huafeng.imageio import list_images
+
+    found = list_images([Path(str(importlib.resources.files("huafeng").joinpath("assets", "samples")))])
+    if importlib.util.find_spec("skimage") is not None:
+        sk = Path(str(importlib.resources.files("skimage").joinpath("data")))
+        for n in ("astronaut.png", "coffee.png", "motorcycle_left.png", "chelsea.png", "rocket.jpg"):
+            if (sk / n).is_file():
+                found.append(sk / n)
+    return found
+
+
+def run_key(images: Sequence[Path], photos: Sequence[Path], cfg: LearnCfg) -> str:
+    h = hashlib.sha256(json.dumps(asdict(cfg), sort_keys=True).encode())
+    for p in [*images, *photos]:
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()[:16]
+
+
+def _recipe(name: str, images: list[Path], photos: list[Path], cfg: LearnCfg, steps: int, init: int) -> Any:
+    from huafeng.config import from_dict
+
+    critic = len(images) >= MIN_IMAGES_FOR_CRITIC and cfg.adversarial > 0
+    side = max(cfg.crop + cfg.crop // 4, 160)
+    return from_dict(
+        {
+            "name": name,
+            "tradition": "user",
+            "description": f"learnt from {len(images)} image(s) with huafeng learn-style",
+            "license": "the licence of the images it was learnt from (the user's own)",
+            "model": {
+                "generator": "magenta_cin",
+                "generator_kw": {"init_styles": [init]},
+                "discriminator": "patch",
+                "discriminator_kw": {"base_channels": 32, "n_layers": 3, "spectral_norm": True},
+            },
+            "loss": {
+                "content": cfg.content_weight,
+                "style": cfg.style_weight,
+                "colour": cfg.colour_weight,
+                "tv": cfg.tv_weight,
+                "adversarial": cfg.adversarial if critic else 0.0,
+                "style_target": "fixed",
+            },
+            "data": {
+                "root": "/",
+                "content": [str(p.resolve()) for p in photos],
+                "style": [str(p.resolve()) for p in images],
+                "image_size": side,
+                "style_size": side,
+                "crop_size": cfg.crop,
+                "crop_scale": [0.4, 1.0],
+                "style_border": 0.02,
+                "batch_size": cfg.batch,
+                "cache": True,
+                "samples": [str(photos[0].resolve())],
+                "num_samples": 1,
+                "sample_size": 256,
+            },
+            "optim": {"lr_g": cfg.lr, "lr_d": 2e-4, "betas": [0.5, 0.999], "schedule": "cosine",
+                      "decay_start": 0.5, "min_lr": 0.1},  # fmt: skip
+            "train": {
+                "mode": "style",
+                "steps": steps,
+                "seed": cfg.seed,
+                "amp": "bf16",
+                "threads": cfg.threads,
+                "ema_decay": 0.98,
+                "adv_start": steps // 3 if critic else 0,
+                "adv_ramp": max(1, steps // 6),
+                "log_every": 10,
+                "sample_every": max(10, steps // 6),
+                "checkpoint_every": 25,
+                "keep_checkpoints": 2,
+            },
+        }
+    )
+
+
+def _steps_for(cfg: LearnCfg, seconds_per_step: float) -> int:
+    return max(8, int(cfg.minutes * 60 / seconds_per_step))
+
+
+def probe_seconds_per_step(cfg: LearnCfg) -> float:
+    """Time two training-shaped steps (G + loss net forward/backward) on this machine."""
+    import torch
+
+    from huafeng import losses
+    from huafeng.models.pretrained import PretrainedCIN
+
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    g = PretrainedCIN(init_styles=[0])
+    net = losses.MobileNetV2Features(losses.STYLE_TAPS).eval()
+    x = torch.rand(cfg.batch, 3, cfg.crop, cfg.crop)
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            y = g(x)
+        sum(v.mean() for v in net(y.float()).values()).backward()  # type: ignore[union-attr]
+        times.append(time.perf_counter() - t0)
+    return 1.15 * min(times[1:])  # data loading, Gram targets and the optimiser step on top
+
+
+def learn_style(
+    images: Sequence[str | Path],
+    *,
+    name: str,
+    cfg: LearnCfg | None = None,
+    output: str | Path | None = None,
+    photos: Sequence[str | Path] = (),
+    preview: str | Path | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+    work_dir: str | Path | None = None,
+    step: Callable[[str], None] = lambda msg: None,
+) -> Any:
+    """Learn a style from ``images``; returns the new :class:`~huafeng.infer.styles.StyleInfo`.
+
+    ``output``: the ``.onnx`` to write (default ``<user styles folder>/<name>.onnx``). ``photos``:
+    content photos to train on (default :func:`default_photos`). Re-running with the same images
+    and settings resumes the interrupted run.
+    """
+    from huafeng.infer.styles import check_new_style_name, load_style_file, user_styles_dir
+    from huafeng.train.checkpoint import find_latest
+    from huafeng.train.loop import train
+
+    cfg = cfg or LearnCfg()
+    check_new_style_name(name)
+    out = Path(output) if output is not None else user_styles_dir() / f"{name}.onnx"
+    if out.suffix.lower() != ".onnx":
+        raise InputError(f"{out}: the output must be an .onnx file")
+    if out.exists() and not overwrite:
+        raise InputError(f"{out}: exists (pass --overwrite to replace it)")
+    files = check_images(images)
+    content = check_images(photos) if photos else default_photos()
+    if not content:
+        raise InputError("no content photos to train on; pass --photos DIR")
+    run = Path(work_dir) if work_dir else _cache_dir() / f"{name}-{run_key(files, content, cfg)}"
+    saved = run / "config.yaml"
+    if saved.is_file() and find_latest(run / "checkpoints") is not None:
+        from huafeng.config import load_config
+
+        step("resuming the interrupted run")
+        recipe = load_config(saved)
+    else:
+        step("choosing the closest base style")
+        init = cfg.from_style if cfg.from_style is not None else _closest(files, content)
+        step("measuring this machine's speed")
+        recipe = _recipe(name, files, content, cfg, _steps_for(cfg, probe_seconds_per_step(cfg)), init)
+    resume = find_latest(run / "checkpoints") is not None
+    hook = (lambda grid: _copy_preview(grid, Path(preview))) if preview else None
+    step(f"training {recipe.train.steps} steps (about {cfg.minutes:g} min)")
+    res = train(recipe, run, resume=resume, progress=progress, deadline_s=cfg.minutes * 60 * 1.1, on_sample=hook)
+    if res.interrupted:
+        raise InputError(
+            f"stopped at step {res.steps} of {recipe.train.steps}; run the same command again to continue"
+        )
+    step(f"writing {out}")
+    _export(run, out, name, len(files))
+    style = load_style_file(out)
+    if preview:
+        _write_preview(style, content[0], Path(preview))
+    return style
+
+
+def _cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("huafeng")) / "learn-style"
+
+
+def _closest(images: list[Path], photos: list[Path]) -> int:
+    from huafeng.data.folders import load_full, load_square
+    from huafeng.train.base_pick import pick_base_styles
+
+    ph = [t[None] for t in (load_square(p, 192) for p in photos[:4]) if t is not None]
+    paintings = [t for t in (load_full(p, 192, 0.02) for p in images[:8]) if t is not None]
+    return pick_base_styles(ph, [paintings])[0]
+
+
+def _export(run: Path, out: Path, name: str, n_images: int) -> None:
+    """Checkpoint → ONNX with a card, written atomically (export_onnx writes temp + rename)."""
+    from huafeng.train.export import export_checkpoint
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        export_checkpoint(run, out, name=name, tradition="user", overwrite=True)
+    except OSError as e:
+        raise InputError(f"{out}: could not write the style ({e.strerror or e})") from None
+
+
+def _copy_preview(grid: Path, preview: Path) -> None:
+    """The loop's latest sample grid (photo | stylized) as the preview, replaced atomically."""
+    from huafeng.imageio import read_image, write_image
+
+    write_image(preview, read_image(grid), overwrite=True)
+
+
+def _write_preview(style: Any, photo: Path, preview: Path) -> None:
+    from huafeng.imageio import read_image, resize, write_image
+    from huafeng.infer import StylizeOptions, Stylizer
+
+    img = read_image(photo)
+    s = 384 / max(img.size)
+    small = img.with_rgb(resize(img.rgb, (round(img.size[0] * s), round(img.size[1] * s))))
+    write_image(preview, Stylizer(style).stylize(small, StylizeOptions()), overwrite=True)

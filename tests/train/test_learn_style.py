@@ -1,0 +1,90 @@
+"""learn-style: a style from the user's own pictures — bad input, folder safety, resume, export."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from huafeng import imageio
+from huafeng.errors import InputError
+from huafeng.infer import resolve_style
+from huafeng.infer.styles import check_new_style_name
+from huafeng.train import learn_style as ls
+
+TINY = ls.LearnCfg(minutes=0.05, crop=64, batch=2)
+
+
+@pytest.fixture
+def styles_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tmp_path / "user-styles"
+    monkeypatch.setenv("HUAFENG_STYLES_DIR", str(d))
+    return d
+
+
+@pytest.fixture
+def painting(tmp_path: Path) -> Path:
+    rng = np.random.default_rng(0)
+    rgb = (rng.random((160, 200, 3)) * 255).astype(np.uint8)
+    rgb[:, :100] = [200, 40, 30]  # a red half, so there is a palette to learn
+    return imageio.write_image(tmp_path / "painting.png", imageio.Image(rgb=rgb))
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", ".hidden", "default", "starry_night", "oil_painting", ""])
+def test_names_that_escape_or_shadow_are_refused(name: str) -> None:
+    with pytest.raises(InputError):
+        check_new_style_name(name)
+
+
+def test_a_fresh_name_is_fine() -> None:
+    assert check_new_style_name("my_wave-2") == "my_wave-2"
+
+
+def test_bad_images_are_one_line_errors(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.jpg"
+    text.write_text("not an image")
+    small = imageio.write_image(tmp_path / "small.png", imageio.Image(rgb=np.zeros((64, 300, 3), np.uint8)))
+    big = imageio.write_image(tmp_path / "ok.jpg", imageio.Image(rgb=np.zeros((300, 300, 3), np.uint8)))
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes(big.read_bytes()[:200])
+    for bad, msg in [(empty, "empty"), (text, ""), (small, "too small"), (truncated, ""), (tmp_path / "no.jpg", "no such")]:
+        with pytest.raises(InputError, match=msg):
+            ls.check_images([bad])
+    with pytest.raises(InputError, match="at least one"):
+        ls.check_images([])
+    with pytest.raises(InputError, match="at most"):
+        ls.check_images([big] * 51)
+
+
+def test_learns_exports_and_resumes(painting: Path, styles_dir: Path, tmp_path: Path) -> None:
+    work = tmp_path / "run"
+    style = ls.learn_style([painting], name="mine", cfg=TINY, work_dir=work, progress=False,
+                           preview=tmp_path / "preview.jpg")  # fmt: skip
+    assert style.path == styles_dir / "mine.onnx" and style.path.is_file()
+    assert resolve_style("mine").path == style.path  # ready for `stylize -s mine`
+    assert style.card["initialised_from"] and style.card["steps"] >= 1
+    assert (tmp_path / "preview.jpg").is_file()
+    assert not [p for p in styles_dir.iterdir() if p.suffix != ".onnx"]  # nothing half-written left
+    with pytest.raises(InputError, match="exists"):
+        ls.learn_style([painting], name="mine", cfg=TINY, work_dir=work, progress=False)
+    # the run folder is kept: the same command continues from its checkpoint
+    steps = style.card["steps"]
+    again = ls.learn_style([painting], name="mine", cfg=TINY, work_dir=work, progress=False, overwrite=True)
+    assert again.card["steps"] >= steps
+
+
+def test_disk_full_leaves_nothing(painting: Path, styles_dir: Path, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import huafeng.train.export as ex
+
+    def full(path: os.PathLike[str], data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ex, "atomic_write_bytes", full)
+    with pytest.raises(InputError, match="could not write"):
+        ls.learn_style([painting], name="full", cfg=TINY, work_dir=tmp_path / "r", progress=False)
+    assert not styles_dir.exists() or not list(styles_dir.iterdir())
