@@ -119,18 +119,27 @@ def main() -> None:
 
 def _grade(outs: list, photos: list, ref: object, ssim) -> dict[str, float]:  # type: ignore[no-untyped-def]
     gram = float(np.mean([ref.distance(o, "mean") for o in outs]))  # type: ignore[attr-defined]
-    return {"gram": round(gram, 4), "ssim": round(float(np.mean([ssim(o, p) for o, p in zip(outs, photos)])), 4)}
+    return {
+        "gram": round(gram, 4),
+        "ssim": round(float(np.mean([ssim(o, p) for o, p in zip(outs, photos)])), 4),
+    }
 
 
 def _table(rows: list[dict], minutes: float) -> None:  # type: ignore[type-arg]
-    print("| painting | wall s | peer Gram / SSIM | 1 min | 2 min | " f"{minutes:g} min | beats peer on both at {minutes:g} min |")
+    print(
+        "| painting | wall s | peer Gram / SSIM | 1 min | 2 min | "
+        f"{minutes:g} min | beats peer on both at {minutes:g} min |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         cells = [f"{r[k]['gram']:.3f} / {r[k]['ssim']:.3f}" for k in ("1min", "2min", f"{minutes:g}min")]
         last, peer = r[f"{minutes:g}min"], r["peer"]
         both = "yes" if last["gram"] < peer["gram"] and last["ssim"] > peer["ssim"] else "no"
-        print(f"| {Path(r['painting']).name} | {r['wall_s']:.0f} | {peer['gram']:.3f} / {peer['ssim']:.3f} | "
-              + " | ".join(cells) + f" | {both} |")
+        print(
+            f"| {Path(r['painting']).name} | {r['wall_s']:.0f} | {peer['gram']:.3f} / {peer['ssim']:.3f} | "
+            + " | ".join(cells)
+            + f" | {both} |"
+        )
 
 
 if __name__ == "__main__":

@@ -22,9 +22,13 @@ _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def learn_style_command(
-    images: Annotated[list[Path], typer.Argument(help="1 to 50 pictures of the style: paintings, photos, screenshots.")],
+    images: Annotated[
+        list[Path], typer.Argument(help="1 to 50 pictures of the style: paintings, photos, screenshots.")
+    ],
     name: Annotated[str, typer.Option("--name", help="The new style's name (letters, digits, _ . -).")],
-    minutes: Annotated[float, typer.Option(help="Training budget in minutes (4 is good on 2 CPU cores).")] = 4.0,
+    minutes: Annotated[
+        float, typer.Option(help="Training budget in minutes (4 is good on 2 CPU cores).")
+    ] = 4.0,
     content_weight: Annotated[
         float, typer.Option("--content-weight", help="Higher keeps more of the photo (default 4).")
     ] = 4.0,
@@ -35,7 +39,8 @@ def learn_style_command(
         Path | None, typer.Option("-o", "--output", help="The .onnx to write (default: your styles folder).")
     ] = None,
     photos: Annotated[
-        list[Path] | None, typer.Option("--photos", help="Content photos to train on (default: bundled ones).")
+        list[Path] | None,
+        typer.Option("--photos", help="Content photos to train on (default: bundled ones)."),
     ] = None,
     preview: Annotated[
         Path | None, typer.Option("--preview", help="Write a stylized sample here as training goes.")
@@ -65,7 +70,9 @@ def learn_style_command(
         overwrite=overwrite, progress=progress and not as_json, step=say,
     )  # fmt: skip
     if as_json:
-        _out.print(json.dumps({"name": style.name, "path": str(style.path), "steps": style.card.get("steps")}))
+        _out.print(
+            json.dumps({"name": style.name, "path": str(style.path), "steps": style.card.get("steps")})
+        )
     else:
         _out.print(f"{style.path}  (stylize with: huafeng stylize PHOTO -s {style.name})")
 

@@ -128,9 +128,10 @@ class DataCfg:
     manifest_split: str = "train"
     """Only manifest rows with this split are used (keeps held-out images out of training)."""
     exclude_heldout: bool = False
-    """Drop every image of the evaluation hold-out (:mod:`huafeng.splits`) found through a folder or
-    glob, photos and paintings alike, so ``huafeng eval`` grades on images the model never saw. A
-    file named explicitly is kept: a one-painting style needs its painting."""
+    """Drop every image of the evaluation hold-out (:mod:`huafeng.splits`) found by listing a folder,
+    photos and paintings alike, so ``huafeng eval`` grades on images the model never saw. A file
+    named explicitly, or matched by a glob, is a deliberate pick and kept (a one-painting style
+    needs its painting)."""
     image_size: int = 256
     """Photos are resized so the short side is this before cropping (sets the scale of detail)."""
     style_size: int = 256

@@ -55,6 +55,7 @@ def _open_formats() -> list[str]:
     PILImage.init()
     return [f for f in READ_FORMATS if f in PILImage.OPEN]
 
+
 READ_EXTENSIONS = (
     ".jpg",
     ".jpeg",

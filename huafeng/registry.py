@@ -90,6 +90,8 @@ def check_kwargs(factory: Callable[..., object], kwargs: dict[str, object], what
         want = _SIMPLE.get(ann if isinstance(ann, str) else getattr(ann, "__name__", ""))
         if want is None:
             continue
-        bad = isinstance(value, bool) and want is not bool or not isinstance(value, want)  # type: ignore[arg-type]
+        bad = (isinstance(value, bool) and want is not bool) or not isinstance(value, want)  # type: ignore[arg-type]
         if bad:
-            raise InputError(f"{what}: {key} must be {ann if isinstance(ann, str) else ann.__name__}, got {value!r}")
+            raise InputError(
+                f"{what}: {key} must be {ann if isinstance(ann, str) else ann.__name__}, got {value!r}"
+            )

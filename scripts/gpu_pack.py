@@ -70,7 +70,9 @@ def main() -> None:
         if spec is None or spec.origin is None:
             raise SystemExit(f"{name} is not installed here (make install-test)")
         src_dir = Path(spec.origin).parent
-        shutil.copytree(src_dir, site / name, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            src_dir, site / name, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+        )
     size = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
     print(f"{args.out}: {len(photos)} photos, {len(paintings)} paintings, {size / 2**20:.1f} MiB")
 

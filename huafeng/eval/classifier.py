@@ -43,12 +43,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from huafeng.splits import HELDOUT_PERCENT, file_hash, is_heldout, protocol_photos  # noqa: F401
 from huafeng.eval.features import BACKBONE_ID, FeatureCache
 from huafeng.eval.prep import EVAL_SIDE
 from huafeng.eval.registry import Metric, MetricResult, register_metric
+from huafeng.splits import HELDOUT_PERCENT, file_hash, is_heldout, protocol_photos  # noqa: F401
 
 #: MANIFEST folder → class name. The style models' ``tradition`` field is the folder's last part.
 FOLDERS: dict[str, str] = {

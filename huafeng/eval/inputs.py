@@ -63,8 +63,9 @@ def style_refs(card: dict[str, Any], data_root: Path) -> list[Path]:
     data = card.get("data")
     if isinstance(data, dict) and isinstance(data.get("style"), dict):
         raw += list(data["style"].get("entries") or [])
-    config = card.get("config") if isinstance(card.get("config"), dict) else {}
-    heldout_excluded = bool((config.get("data") or {}).get("exclude_heldout"))
+    config = card.get("config")
+    data_cfg = config.get("data") if isinstance(config, dict) else None
+    heldout_excluded = isinstance(data_cfg, dict) and bool(data_cfg.get("exclude_heldout"))
     found: list[Path] = []
     for r in raw:
         if any(c in str(r) for c in "*?["):  # a glob entry (great_wave: nst_wave*.jpg)

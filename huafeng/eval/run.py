@@ -271,7 +271,9 @@ def run_eval(cfg: EvalConfig, step: Step = lambda msg: None) -> dict[str, Any]:
                 "steps": info.card.get("steps"),
                 "refs": [p.name for p in ref_paths],
                 "gram_reference": (
-                    "tradition" if gram_paths is paint_paths and paint_paths else ("style" if gram_paths else None)
+                    "tradition"
+                    if gram_paths is paint_paths and paint_paths
+                    else ("style" if gram_paths else None)
                 ),
                 "paintings": [p.name for p in paint_paths],
                 "grid": f"img/{grid.name}",

@@ -46,9 +46,7 @@ def descriptor(rgb: np.ndarray) -> np.ndarray:
     grey = lab[:, 0].reshape(small.shape[:2])
     gx, gy = cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1)
     edges = float(np.sqrt(gx**2 + gy**2).mean())
-    return np.array(
-        [*lab.mean(0), *lab.std(0), float(hsv[..., 1].mean()) / 255.0, edges], np.float32
-    )
+    return np.array([*lab.mean(0), *lab.std(0), float(hsv[..., 1].mean()) / 255.0, edges], np.float32)
 
 
 def mean_descriptor(images: Sequence[np.ndarray]) -> list[float]:
@@ -62,7 +60,9 @@ def nearest_style(painting: np.ndarray, styles: Sequence[Any]) -> Any:
     if not cands:
         raise InputError("no installed style carries a descriptor for --style-image; use learn-style")
     d = descriptor(painting)
-    dist = [float(np.linalg.norm((np.asarray(s.card[DESCRIPTOR_KEY], np.float32) - d) / _SCALE)) for s in cands]
+    dist = [
+        float(np.linalg.norm((np.asarray(s.card[DESCRIPTOR_KEY], np.float32) - d) / _SCALE)) for s in cands
+    ]
     return cands[int(np.argmin(dist))]
 
 

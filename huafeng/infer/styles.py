@@ -127,7 +127,7 @@ def style_from_model(
     info = inspect_model(p, max_bytes=max_bytes)
     # Files users drop in are named by their file name (what they see in the folder), never by a
     # name inside the file: `my_wave.onnx` exported as "great_wave" must not replace great_wave.
-    name = p.stem if source in ("user", "file") else (info.meta("name").strip() or p.stem)
+    name = p.stem if source == "user" else (info.meta("name").strip() or p.stem)
     if not _NAME_RE.match(name):
         if not _NAME_RE.match(p.stem):
             raise InputError(f"{p}: style name {name!r} is not usable (letters, digits, _ . - only)")

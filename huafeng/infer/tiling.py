@@ -76,13 +76,22 @@ def pad_to_multiple(x: np.ndarray, multiple: int) -> np.ndarray:
 EDGE_MARGIN = 16
 
 
+#: Smallest side a model is run at: the pretrained base's 9×9 reflect-padded convolutions need more
+#: than 4 px, and its 1/4-resolution layers more than 1 (a 2×3 photo must still stylize).
+MIN_MODEL_SIDE = 32
+
+
 def pad_for_model(x: np.ndarray, multiple: int, margin: int = EDGE_MARGIN) -> tuple[np.ndarray, int, int]:
-    """Mirror ``margin`` px on all sides, then up to ``multiple``; returns (padded, top, left)."""
+    """Mirror ``margin`` px on all sides, edge-pad up to :data:`MIN_MODEL_SIDE`, then up to
+    ``multiple``; returns (padded, top, left): crop ``[top : top + h, left : left + w]``."""
     h, w = x.shape[:2]
     m = max(0, min(margin, h - 1, w - 1))  # reflection needs at least m + 1 pixels
     if m:
         x = np.pad(x, [(m, m), (m, m)] + [(0, 0)] * (x.ndim - 2), mode="reflect")
-    return pad_to_multiple(x, multiple), m, m
+    dh, dw = max(0, MIN_MODEL_SIDE - x.shape[0]), max(0, MIN_MODEL_SIDE - x.shape[1])
+    if dh or dw:
+        x = np.pad(x, [(dh // 2, dh - dh // 2), (dw // 2, dw - dw // 2)] + [(0, 0)] * (x.ndim - 2), mode="edge")
+    return pad_to_multiple(x, multiple), m + dh // 2, m + dw // 2
 
 
 def choose_tile(height: int, width: int, tile: int | None, *, auto_pixels: int | None = None) -> int | None:

@@ -352,6 +352,7 @@ def fit_look(
         if ref_profile is not None
         else 0.0
     )
+    src, dst = _same_count(src, dst, rng)  # the quantile gap below pairs them one to one too
     moved = srgb_to_oklab(apply_lut(src[:: max(1, len(src) // 20000)], lut))
     target = srgb_to_oklab(dst[:: max(1, len(dst) // 20000)])
     stats = {

@@ -145,8 +145,12 @@ def _number(meta: dict[str, Any], key: str, where: str, hi: float) -> float:
 
 def _curve(meta: dict[str, Any], where: str) -> tuple[float, ...]:
     v = meta.get("tone_curve") or []
-    ok = isinstance(v, list) and len(v) <= 4096 and all(
-        isinstance(x, (int, float)) and not isinstance(x, bool) and -1.0 <= float(x) <= 2.0 for x in v
+    ok = (
+        isinstance(v, list)
+        and len(v) <= 4096
+        and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) and -1.0 <= float(x) <= 2.0 for x in v
+        )
     )
     if not ok:
         raise InputError(f"look {where!r} is damaged: tone_curve must be a list of numbers")

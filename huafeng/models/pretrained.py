@@ -123,7 +123,8 @@ class PretrainedCIN(nn.Module):
         init = list(init_styles) or [0] * rows
         if len(init) != rows or not all(0 <= int(i) < BASE_STYLES for i in init):
             raise InputError(
-                f"magenta_cin: init_styles needs {rows} base style indices in 0..{BASE_STYLES - 1}, got {init}"
+                f"magenta_cin: init_styles needs {rows} base style indices "
+                f"in 0..{BASE_STYLES - 1}, got {init}"
             )
         self.num_styles, self.multiple = num_styles, 4
         self.init_styles = [int(i) for i in init]
@@ -140,9 +141,9 @@ class PretrainedCIN(nn.Module):
 
     def _layers(self) -> list[tuple[str, _CINConv]]:
         named = [(n, m) for (n, *_), m in zip(_CONTRACT, self.contract, strict=True)]
-        named += [(f"res.{i}.{j}", blk[j]) for i, blk in enumerate(self.res) for j in range(2)]
+        named += [(f"res.{i}.{j}", blk[j]) for i, blk in enumerate(self.res) for j in range(2)]  # type: ignore[index]
         named += [(n, m) for (n, *_), m in zip(_EXPAND, self.expand, strict=True)]
-        return named
+        return named  # type: ignore[return-value]
 
     @torch.no_grad()
     def load_base(self, tensors: dict[str, np.ndarray]) -> None:
@@ -154,7 +155,9 @@ class PretrainedCIN(nn.Module):
             except KeyError as e:
                 raise InputError(f"pretrained base lacks initializer {e.args[0]!r}") from None
             if tuple(w.shape) != tuple(layer.conv.weight.shape):
-                raise InputError(f"pretrained base {name}.w has shape {w.shape}, expected {layer.conv.weight.shape}")
+                raise InputError(
+                    f"pretrained base {name}.w has shape {w.shape}, expected {layer.conv.weight.shape}"
+                )
             layer.conv.weight.copy_(torch.from_numpy(w.copy()))
             layer.gamma.copy_(torch.from_numpy(g.copy())[rows])
             layer.beta.copy_(torch.from_numpy(b.copy())[rows])
@@ -166,7 +169,9 @@ class PretrainedCIN(nn.Module):
         h = x
         for layer in self.contract:
             h = F.relu(layer(h, style))
-        for a, b in self.res:
+        for blk in self.res:
+            a: _CINConv = blk[0]  # type: ignore[index,assignment]
+            b: _CINConv = blk[1]  # type: ignore[index,assignment]
             h = h + b(F.relu(a(h, style)), style)
         e0, e1, e2 = self.expand
         h = F.relu(e0(F.interpolate(h, scale_factor=2.0, mode="nearest"), style))

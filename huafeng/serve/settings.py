@@ -97,7 +97,9 @@ class ServeSettings:
             raise InputError("upload, pixel and output-size limits are too small to be useful")
         if self.request_timeout_s <= 0 or self.upload_timeout_s <= 0 or self.shutdown_grace_s < 0:
             raise InputError("timeouts must be positive and shutdown_grace_s not negative")
-        if self.token is not None and (len(self.token) < 16 or len(set(self.token)) < 8 or self.token != self.token.strip()):
+        if self.token is not None and (
+            len(self.token) < 16 or len(set(self.token)) < 8 or self.token != self.token.strip()
+        ):
             raise InputError(
                 "the API token must be at least 16 characters with at least 8 different ones, "
                 "and no spaces at either end"

@@ -19,7 +19,9 @@ from huafeng.models.pretrained import BASE_STYLES, PretrainedCIN
 
 
 @torch.no_grad()
-def _grams(net: torch.nn.Module, imgs: Sequence[torch.Tensor], taps: tuple[str, ...]) -> dict[str, torch.Tensor]:
+def _grams(
+    net: torch.nn.Module, imgs: Sequence[torch.Tensor], taps: tuple[str, ...]
+) -> dict[str, torch.Tensor]:
     """Mean Gram per tap over ``imgs`` (each 1×3×H×W in [0, 1])."""
     acc: dict[str, torch.Tensor] = {}
     for img in imgs:
@@ -50,9 +52,7 @@ def rank_base_styles(
     net = feat_net if feat_net is not None else losses.MobileNetV2Features(taps).eval()
     base = PretrainedCIN(BASE_STYLES, init_styles=range(BASE_STYLES)).eval()
     eye = torch.eye(BASE_STYLES)
-    outs = [
-        _grams(net, [base(p, eye[k : k + 1]) for p in photos], taps) for k in range(BASE_STYLES)
-    ]
+    outs = [_grams(net, [base(p, eye[k : k + 1]) for p in photos], taps) for k in range(BASE_STYLES)]
     ranked = []
     for group in targets:
         tg = _grams(net, list(group), taps)

@@ -81,7 +81,9 @@ def check_images(paths: Sequence[str | Path]) -> list[Path]:
             raise InputError(f"{p}: empty file")
         img = read_image(p)  # InputError for non-images and truncated files
         if min(img.size) < MIN_SIDE:
-            raise InputError(f"{p}: {img.size[0]}x{img.size[1]} is too small; need at least {MIN_SIDE} px a side")
+            raise InputError(
+                f"{p}: {img.size[0]}x{img.size[1]} is too small; need at least {MIN_SIDE} px a side"
+            )
     return files
 
 
@@ -148,8 +150,14 @@ def _recipe(name: str, images: list[Path], photos: list[Path], cfg: LearnCfg, st
                 "num_samples": 1,
                 "sample_size": 256,
             },
-            "optim": {"lr_g": cfg.lr, "lr_d": 2e-4, "betas": [0.5, 0.999], "schedule": "cosine",
-                      "decay_start": 0.5, "min_lr": 0.1},  # fmt: skip
+            "optim": {
+                "lr_g": cfg.lr,
+                "lr_d": 2e-4,
+                "betas": [0.5, 0.999],
+                "schedule": "cosine",
+                "decay_start": 0.5,
+                "min_lr": 0.1,
+            },
             "train": {
                 "mode": "style",
                 "steps": steps,
@@ -243,7 +251,9 @@ def learn_style(
     resume = find_latest(run / "checkpoints") is not None
     hook = (lambda grid: _copy_preview(grid, Path(preview))) if preview else None
     step(f"training {recipe.train.steps} steps (about {cfg.minutes:g} min)")
-    res = train(recipe, run, resume=resume, progress=progress, deadline_s=cfg.minutes * 60 * 1.1, on_sample=hook)
+    res = train(
+        recipe, run, resume=resume, progress=progress, deadline_s=cfg.minutes * 60 * 1.1, on_sample=hook
+    )
     if res.interrupted:
         raise InputError(
             f"stopped at step {res.steps} of {recipe.train.steps}; run the same command again to continue"

@@ -70,7 +70,9 @@ def pick_init_styles(cfg: RunCfg) -> list[int]:
     d = cfg.data
     photo_paths = find_images(d, d.content, what="photo")
     step = max(1, len(photo_paths) // _PICK_PHOTOS)
-    photos = [t for t in (load_square(p, _PICK_SIDE) for p in photo_paths[::step][:_PICK_PHOTOS]) if t is not None]
+    photos = [
+        t for t in (load_square(p, _PICK_SIDE) for p in photo_paths[::step][:_PICK_PHOTOS]) if t is not None
+    ]
     groups = []
     for entries in d.style_groups():
         paths = find_images(d, entries, what="painting")
@@ -142,12 +144,14 @@ def export_library(
     run: Path, out: Path, *, overwrite: bool = False, styles_file: Path = STYLES_FILE
 ) -> list[Path]:
     """Every row of the run's checkpoint as a shipped style, plus the all-in-one and the four slice."""
-    from huafeng.models.pretrained import ATTRIBUTION, select_styles
+    from huafeng.models.pretrained import ATTRIBUTION, PretrainedCIN, select_styles
     from huafeng.train import export as ex
     from huafeng.train.checkpoint import load_checkpoint, load_generator, resolve
 
     ckpt_path = resolve(run)
     g, cfg = load_generator(ckpt_path, ema=True)
+    if not isinstance(g, PretrainedCIN):
+        raise InputError(f"{run}: not a library run (generator {cfg.model.generator!r}, not magenta_cin)")
     ck = load_checkpoint(ckpt_path)
     names = list(cfg.data.style_names) or [f"style{k}" for k in range(len(cfg.data.style))]
     table = style_table(styles_file)
@@ -176,6 +180,7 @@ def export_library(
             "training": ex._training_card(ck.state, run, ckpt_path),
             "license": _licence(data_card, cfg.license),
             "measured": info.get("measured", {}),
+            "note": info.get("note", ""),
             "descriptor": _descriptor(scfg) if len(rows) == 1 else None,
         }
         meta = {
@@ -186,7 +191,7 @@ def export_library(
             "huafeng.card": json.dumps(card, ensure_ascii=False, default=str),
         }
         if info.get("default"):
-            meta["huafeng.default"] = "true"
+            meta["huafeng.default"] = "1"
         if len(rows) > 1:
             meta["huafeng.style_names"] = json.dumps([names[r] for r in rows], ensure_ascii=False)
         path = out / f"{name}.onnx"
@@ -196,5 +201,3 @@ def export_library(
         ex.export_onnx(model, path, metadata=meta, example_size=(256, 256))
         written.append(path)
     return written
-
-

@@ -40,3 +40,11 @@ def test_a_style_entry_may_list_several_paintings() -> None:
     cfg = load_config(None, ["train.mode=multi", "data.style=[a, [b, c]]"])
     assert cfg.data.style == ("a", ("b", "c"))
     assert cfg.data.style_groups() == [["a"], ["b", "c"]] and cfg.data.style_entries() == ["a", "b", "c"]
+
+
+def test_a_glob_is_a_deliberate_pick(shared_data: Path) -> None:
+    """The first library's great_wave lost two of its three Wave images to the hold-out this way."""
+    d = DataCfg(
+        root=str(shared_data), style=("styles/japanese_ukiyoe_and_edo/nst_wave*.jpg",), exclude_heldout=True
+    )
+    assert len(find_images(d, d.style_entries(), what="painting")) == 3

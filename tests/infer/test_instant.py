@@ -29,11 +29,17 @@ def test_descriptor_separates_ink_from_colour() -> None:
 
 
 def test_nearest_style_picks_the_similar_palette() -> None:
-    styles = [_style("ink", _img((235, 232, 225))), _style("red", _img((200, 40, 30))), _style("blue", _img((30, 60, 200)))]
+    styles = [
+        _style("ink", _img((235, 232, 225))),
+        _style("red", _img((200, 40, 30))),
+        _style("blue", _img((30, 60, 200))),
+    ]
     assert instant.nearest_style(_img((190, 50, 40), seed=3), styles).name == "red"
     assert instant.nearest_style(_img((40, 70, 180), seed=4), styles).name == "blue"
     with pytest.raises(InputError, match="learn-style"):
-        instant.nearest_style(_img((1, 2, 3)), [StyleInfo("x", "t", "d", "l", "filter", "builtin", filters=("bw",))])
+        instant.nearest_style(
+            _img((1, 2, 3)), [StyleInfo("x", "t", "d", "l", "filter", "builtin", filters=("bw",))]
+        )
 
 
 def test_palette_transfer_moves_colours_towards_the_painting() -> None:

@@ -51,7 +51,13 @@ def test_bad_images_are_one_line_errors(tmp_path: Path) -> None:
     big = imageio.write_image(tmp_path / "ok.jpg", imageio.Image(rgb=np.zeros((300, 300, 3), np.uint8)))
     truncated = tmp_path / "cut.jpg"
     truncated.write_bytes(big.read_bytes()[:200])
-    for bad, msg in [(empty, "empty"), (text, ""), (small, "too small"), (truncated, ""), (tmp_path / "no.jpg", "no such")]:
+    for bad, msg in [
+        (empty, "empty"),
+        (text, ""),
+        (small, "too small"),
+        (truncated, ""),
+        (tmp_path / "no.jpg", "no such"),
+    ]:
         with pytest.raises(InputError, match=msg):
             ls.check_images([bad])
     with pytest.raises(InputError, match="at least one"):
