@@ -689,9 +689,7 @@ def serve(
     """Run the web service and page (http://HOST:PORT/; API docs at /api/docs)."""
     import secrets
 
-    import uvicorn
-
-    from huafeng.serve.app import create_app
+    from huafeng.serve.app import create_app, run_server
     from huafeng.serve.settings import ServeSettings, default_data_dir
 
     if token == "auto":
@@ -709,7 +707,7 @@ def serve(
         warmup=True,
     )
     err.print(f"huafeng serving on http://{host}:{port}/  (data in {settings.data_dir})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=30)
+    run_server(create_app(settings), host, port)
 
 
 @app.command()

@@ -27,13 +27,13 @@ from typing import Any
 import numpy as np
 
 from huafeng.errors import ImageTooLargeError, InputError
-from huafeng.imageio import DEFAULT_MAX_PIXELS, Image, check_writable
+from huafeng.imageio import Image, check_writable
 
 #: Longest video accepted by default (seconds). A 10-minute clip at 30 fps is 18 000 frames of
 #: stylization, hours on a CPU; longer inputs are almost always a mistake. ``HUAFENG_MAX_VIDEO_SECONDS``.
-DEFAULT_MAX_DURATION_S = float(os.environ.get("HUAFENG_MAX_VIDEO_SECONDS", 600))
+DEFAULT_MAX_DURATION_S = 600.0
 #: Hard cap on decoded frames per call, whatever the container claims (``HUAFENG_MAX_VIDEO_FRAMES``).
-DEFAULT_MAX_VIDEO_FRAMES = int(os.environ.get("HUAFENG_MAX_VIDEO_FRAMES", 36_000))
+DEFAULT_MAX_VIDEO_FRAMES = 36_000
 
 #: Containers we write, with the video codec used; H.264 in yuv420p plays everywhere.
 _VIDEO_CODECS = {".mp4": "libx264", ".m4v": "libx264", ".mov": "libx264", ".mkv": "libx264"}
@@ -162,10 +162,15 @@ def check_video_limits(
     info: VideoInfo,
     name: str | os.PathLike[str],
     *,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-    max_duration_s: float = DEFAULT_MAX_DURATION_S,
+    max_pixels: int | None = None,
+    max_duration_s: float | None = None,
 ) -> None:
-    """Refuse videos whose frames or length exceed the caps before any frame is decoded."""
+    """Refuse videos whose frames or length exceed the caps before any frame is decoded (None:
+    ``HUAFENG_MAX_PIXELS`` / ``HUAFENG_MAX_VIDEO_SECONDS``, read now)."""
+    from huafeng.envsettings import env_float, env_int
+
+    max_pixels = env_int("HUAFENG_MAX_PIXELS") if max_pixels is None else max_pixels
+    max_duration_s = env_float("HUAFENG_MAX_VIDEO_SECONDS") if max_duration_s is None else max_duration_s
     if info.width * info.height > max_pixels:
         raise ImageTooLargeError(
             f"{name}: {info.width}x{info.height} frames exceed the limit of {max_pixels / 1e6:.0f} MP"
@@ -181,8 +186,8 @@ def read_video_frames(
     path: str | os.PathLike[str],
     max_frames: int | None = None,
     *,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-    max_duration_s: float = DEFAULT_MAX_DURATION_S,
+    max_pixels: int | None = None,
+    max_duration_s: float | None = None,
 ) -> Iterator[Image]:
     """Decode frames in display order as sRGB :class:`Image`, upright (rotation flag applied).
 
@@ -197,7 +202,10 @@ def read_video_frames(
     check_video_limits(
         info, p, max_pixels=max_pixels, max_duration_s=float("inf") if max_frames else max_duration_s
     )
-    limit = min(max_frames, DEFAULT_MAX_VIDEO_FRAMES) if max_frames else DEFAULT_MAX_VIDEO_FRAMES
+    from huafeng.envsettings import env_int
+
+    cap = env_int("HUAFENG_MAX_VIDEO_FRAMES")
+    limit = min(max_frames, cap) if max_frames else cap
     n = 0
     with _open_input(p) as c:
         vs = _video_stream(c, p)
@@ -281,7 +289,7 @@ def write_video(
     overwrite: bool = False,
     crf: int = 20,
     protect: Iterable[str | os.PathLike[str]] = (),
-    max_frames: int = DEFAULT_MAX_VIDEO_FRAMES,
+    max_frames: int | None = None,
 ) -> int:
     """Encode ``frames`` (H.264, yuv420p) to ``path`` atomically; returns the number written.
 
@@ -292,6 +300,10 @@ def write_video(
     overwrite costs nothing; ``audio_from`` and ``protect`` are never overwritten.
     """
     av = _av()
+    if max_frames is None:
+        from huafeng.envsettings import env_int
+
+        max_frames = env_int("HUAFENG_MAX_VIDEO_FRAMES")
     p = Path(path)
     codec = _VIDEO_CODECS.get(p.suffix.lower())
     if codec is None:

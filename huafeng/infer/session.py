@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from huafeng.envsettings import env_int
 from huafeng.errors import InputError
 
 if TYPE_CHECKING:
@@ -42,9 +43,12 @@ if TYPE_CHECKING:
 MiB = 1 << 20
 #: Cap on a user-supplied ``.onnx``: real style generators are 2-60 MiB, so 256 MiB leaves room
 #: while stopping someone from making the service map a multi-GiB file into memory.
-DEFAULT_MAX_MODEL_BYTES = int(os.environ.get("HUAFENG_MAX_MODEL_BYTES", 256 * MiB))
-#: Sessions kept alive; each holds its weights plus ORT's arena, so keep this small.
-SESSION_CACHE_SIZE = int(os.environ.get("HUAFENG_SESSION_CACHE", 8))
+#: ``HUAFENG_MAX_MODEL_BYTES`` overrides it (read at use, :mod:`huafeng.envsettings`).
+DEFAULT_MAX_MODEL_BYTES = 256 * MiB
+#: Sessions kept alive (``HUAFENG_SESSION_CACHE``); each holds its weights plus ORT's arena.
+SESSION_CACHE_SIZE = 8
+#: Passed for ``max_bytes``: the environment's cap (as opposed to None, no cap).
+ENV_CAP = -1
 
 META_PREFIX = "huafeng."
 
@@ -120,19 +124,21 @@ def resolve_threads(threads: int | None = None) -> int | None:
             raise InputError(f"HUAFENG_THREADS={env!r}: expected a whole number of threads") from None
     if threads < 0:
         raise InputError(f"threads must be 0 (automatic) or more, got {threads}")
-    if threads > MAX_THREADS:  # ORT spawns them all up front: 100000 threads took >3 GB before failing
-        raise InputError(f"threads must be at most {MAX_THREADS}, got {threads}")
+    cap = env_int("HUAFENG_MAX_THREADS")
+    if threads > cap:  # ORT spawns them all up front: 100000 threads took >3 GB before failing
+        raise InputError(f"threads must be at most {cap}, got {threads}")
     return threads or None
 
 
-#: More intra-op threads than this only costs memory (each is a pool thread with its own stack).
-MAX_THREADS = int(os.environ.get("HUAFENG_MAX_THREADS", 256))
+#: More intra-op threads than this only costs memory (each is a pool thread with its own stack);
+#: ``HUAFENG_MAX_THREADS`` overrides it.
+MAX_THREADS = 256
 
 
-def check_model_file(
-    path: str | os.PathLike[str], *, max_bytes: int | None = DEFAULT_MAX_MODEL_BYTES
-) -> Path:
+def check_model_file(path: str | os.PathLike[str], *, max_bytes: int | None = ENV_CAP) -> Path:
     """Existence, type and size checks done before ORT ever opens the file."""
+    if max_bytes == ENV_CAP:
+        max_bytes = env_int("HUAFENG_MAX_MODEL_BYTES")
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: no such model file")
@@ -305,6 +311,8 @@ class _LRU:
         self._key_locks: dict[object, threading.Lock] = {}
 
     def get_or_build(self, key: object, build: Any) -> Any:
+        if not self.size:
+            self.size = env_int("HUAFENG_SESSION_CACHE")
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -331,7 +339,7 @@ class _LRU:
             self._items.clear()
 
 
-_SESSIONS = _LRU(SESSION_CACHE_SIZE)
+_SESSIONS = _LRU(0)  # sized from HUAFENG_SESSION_CACHE at first use
 _INFOS = _LRU(256)  # ModelInfo is small; listings of big style folders should stay warm
 
 

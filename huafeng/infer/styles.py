@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from huafeng.errors import InputError, UnknownNameError
 from huafeng.infer.filters import FILTERS
-from huafeng.infer.session import DEFAULT_MAX_MODEL_BYTES, check_model_file, inspect_model
+from huafeng.infer.session import ENV_CAP, check_model_file, inspect_model
 
 Kind = Literal["onnx", "filter"]
 Source = Literal["builtin", "user", "plugin", "file"]
@@ -111,9 +111,11 @@ def builtin_styles_dir() -> Path | None:
 
 def user_styles_dir() -> Path:
     """``HUAFENG_STYLES_DIR`` if set, else the per-user data folder (may not exist yet)."""
-    env = os.environ.get("HUAFENG_STYLES_DIR", "").strip()
-    if env:
-        return Path(env).expanduser()
+    from huafeng.envsettings import env_dir
+
+    env = env_dir("HUAFENG_STYLES_DIR")
+    if env is not None:
+        return env
     import platformdirs
 
     return Path(platformdirs.user_data_dir("huafeng")) / "styles"
@@ -166,7 +168,7 @@ def _try_model(path: Path, source: Source) -> StyleInfo | None:
         if source != "builtin" and _norm(path.stem) == DEFAULT_ALIAS:
             raise InputError("'default' is the alias of the default style; rename the file")
         # The model-size cap holds for every file we did not ship, listed or named.
-        cap = None if source == "builtin" else DEFAULT_MAX_MODEL_BYTES
+        cap = None if source == "builtin" else ENV_CAP
         return style_from_model(path, source, max_bytes=cap)
     except InputError as e:
         with _BROKEN_LOCK:
@@ -246,9 +248,7 @@ def style_names() -> list[str]:
     return [s.name for s in list_styles()]
 
 
-def load_style_file(
-    path: str | os.PathLike[str], *, max_bytes: int | None = DEFAULT_MAX_MODEL_BYTES
-) -> StyleInfo:
+def load_style_file(path: str | os.PathLike[str], *, max_bytes: int | None = ENV_CAP) -> StyleInfo:
     """A user-supplied ``.onnx`` as a style (source ``"file"``), with the size cap and checks."""
     p = check_model_file(path, max_bytes=max_bytes)
     return style_from_model(p, "file", max_bytes=max_bytes)

@@ -37,7 +37,7 @@ import numpy as np
 
 #: Images above this many pixels are tiled when ``tile=None`` (auto). 1.5 MP covers phone
 #: previews and web uploads whole; 12-50 MP camera files tile.
-AUTO_TILE_PIXELS = int(os.environ.get("HUAFENG_AUTO_TILE_PIXELS", 1_500_000))
+AUTO_TILE_PIXELS = 1_500_000  # HUAFENG_AUTO_TILE_PIXELS overrides it, read at use
 #: Tile side for auto mode: ~1 MP keeps activation memory near a whole-image 1 MP run.
 DEFAULT_TILE = 1024
 DEFAULT_OVERLAP = 64
@@ -90,8 +90,22 @@ def pad_for_model(x: np.ndarray, multiple: int, margin: int = EDGE_MARGIN) -> tu
         x = np.pad(x, [(m, m), (m, m)] + [(0, 0)] * (x.ndim - 2), mode="reflect")
     dh, dw = max(0, MIN_MODEL_SIDE - x.shape[0]), max(0, MIN_MODEL_SIDE - x.shape[1])
     if dh or dw:
-        x = np.pad(x, [(dh // 2, dh - dh // 2), (dw // 2, dw - dw // 2)] + [(0, 0)] * (x.ndim - 2), mode="edge")
+        x = np.pad(
+            x, [(dh // 2, dh - dh // 2), (dw // 2, dw - dw // 2)] + [(0, 0)] * (x.ndim - 2), mode="edge"
+        )
     return pad_to_multiple(x, multiple), m + dh // 2, m + dw // 2
+
+
+def _auto_tile_pixels() -> int:
+
+    from huafeng.envsettings import env_int
+
+    # the module constant when the variable is unset (tests patch the constant)
+    return (
+        env_int("HUAFENG_AUTO_TILE_PIXELS")
+        if os.environ.get("HUAFENG_AUTO_TILE_PIXELS")
+        else AUTO_TILE_PIXELS
+    )
 
 
 def choose_tile(height: int, width: int, tile: int | None, *, auto_pixels: int | None = None) -> int | None:
@@ -99,7 +113,7 @@ def choose_tile(height: int, width: int, tile: int | None, *, auto_pixels: int |
     if tile == 0:
         return None
     if tile is None:
-        limit = AUTO_TILE_PIXELS if auto_pixels is None else auto_pixels
+        limit = _auto_tile_pixels() if auto_pixels is None else auto_pixels
         return DEFAULT_TILE if height * width > limit else None
     return tile if max(height, width) > tile else None
 

@@ -28,9 +28,11 @@ _NAME_RE = re.compile(r"^\w[\w.\-]{0,63}$")
 
 
 def default_root() -> Path:
-    env = os.environ.get("HUAFENG_LOOKS_DIR")
-    if env:
-        return Path(env).expanduser()
+    from huafeng.envsettings import env_dir
+
+    env = env_dir("HUAFENG_LOOKS_DIR")
+    if env is not None:
+        return env
     import platformdirs
 
     return Path(platformdirs.user_data_dir("huafeng")) / "looks"

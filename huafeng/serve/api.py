@@ -26,7 +26,7 @@ from huafeng.infer.story import MAX_CAPTION_CHARS
 from huafeng.infer.styles import list_styles, resolve_style
 from huafeng.serve.service import Result, Service
 from huafeng.serve.store import INPUT_MIME, check_sha
-from huafeng.serve.uploads import UploadError, decode_upload
+from huafeng.serve.uploads import UploadError, check_upload, decode_upload
 
 _MAX_OFFSET = 10**9  # far past any history, far inside SQLite's signed 64-bit integers
 
@@ -130,7 +130,7 @@ async def stylize(
     mask: Annotated[UploadFile | None, File(description="Greyscale mask: white = stylize")] = None,
     invert_mask: Annotated[bool, Form()] = False,
     mask_feather: Annotated[float, Form(ge=0.0, le=200.0)] = 8.0,
-    max_size: Annotated[int | None, Form(ge=16)] = None,
+    max_size: Annotated[int | None, Form(ge=16, le=1_000_000)] = None,
     caption: Annotated[str, Form(max_length=MAX_CAPTION_CHARS)] = "",
     format: Annotated[str, Form(description="jpeg, png or webp (default: png with alpha, else jpeg)")] = "",
     save: Annotated[bool, Form(description="Keep the result in the history")] = False,
@@ -242,7 +242,8 @@ async def create_story(
     datas = []
     for i, p in enumerate(photos):
         data = await p.read()
-        decode_upload(data, f"photos[{i}]", svc.settings.max_pixels)  # refuse now, not in the job
+        # refuse now, not in the job — from the header, off the event loop, decoding no pixels
+        await run_in_threadpool(check_upload, data, f"photos[{i}]", svc.settings.max_pixels)
         datas.append(data)
     params = {
         "style": info.name,

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -151,3 +152,24 @@ def _errors(app: FastAPI, svc: Service) -> None:
     async def internal(request: Request, exc: Exception) -> JSONResponse:
         log.exception("internal error on %s %s", request.method, request.url.path)
         return JSONResponse({"detail": "internal error (see the server log)"}, status_code=500)
+
+
+def make_server(app: Any, host: str, port: int) -> Any:
+    """uvicorn with one change: the service hears about SIGINT/SIGTERM when uvicorn does, not when
+    the lifespan ends. uvicorn drains open connections first (up to 30 s), and open event streams
+    would otherwise keep it waiting the whole time (32 streams: 52 s to stop, measured)."""
+    import uvicorn
+
+    class _Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            svc = getattr(app.state, "service", None)
+            if svc is not None:
+                svc.begin_shutdown()
+            super().handle_exit(sig, frame)
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=30)
+    return _Server(config)
+
+
+def run_server(app: Any, host: str, port: int) -> None:
+    make_server(app, host, port).run()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from huafeng.errors import InputError
-from huafeng.imageio import encode_animation, encode_image, read_image
+from huafeng.imageio import encode_animation, encode_image, fit_side, read_image
 from huafeng.infer.engine import StylizeOptions, Stylizer
 from huafeng.infer.story import StoryOptions, make_story
 from huafeng.infer.styles import StyleInfo, resolve_style
@@ -43,12 +43,17 @@ def run_job(store: Store, settings: ServeSettings, job: Job, stopping: Stopping)
 def run_story(store: Store, settings: ServeSettings, job: Job, stopping: Stopping) -> dict[str, str]:
     """Photos (+ captions) → strip PNG, GIF (and MP4 when asked) as blobs; a history entry."""
     p = job.params
+    side = 2 * int(p.get("panel_side", 480))
     photos = []
     for sha in job.inputs:
         found = store.blob(sha)
         if found is None:
             raise InputError("an input of this job is gone (deleted by retention?)")
-        photos.append(read_image(found[0].read_bytes(), max_pixels=settings.max_pixels))
+        img = read_image(found[0].read_bytes(), max_pixels=settings.max_pixels)
+        # One full-size photo in memory at a time: a panel never needs more than twice its side
+        # (8 × 40 MP held at once cost ~1 GB that the allocator never gave back).
+        photos.append(img.with_rgb(fit_side(img.rgb, side)))
+        del img
     opts = StoryOptions(
         strength=float(p.get("strength", 1.0)),
         preserve_color=bool(p.get("preserve_color", False)),

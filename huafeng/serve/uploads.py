@@ -49,6 +49,25 @@ def decode_upload(data: bytes, field: str, max_pixels: int) -> Image:
     return img
 
 
+def check_upload(data: bytes, field: str, max_pixels: int) -> None:
+    """Refuse an upload that :func:`decode_upload` would refuse, from its header only (format,
+    size), so a request handler can check many large photos without decoding any of them; the job
+    that uses them decodes them later, one at a time, on its own thread."""
+    from huafeng.imageio import probe_image
+
+    if not data:
+        raise UploadError(f"{field}: empty upload", 400)
+    try:
+        fmt, _ = probe_image(data, max_pixels=max_pixels)
+    except ImageTooLargeError as e:
+        raise UploadError(f"{field}: {_tail(e)}", 413) from None
+    except InputError as e:
+        msg = _tail(e)
+        raise UploadError(f"{field}: {msg}", 415 if "not an image" in msg else 400) from None
+    if fmt not in ACCEPTED_FORMATS:
+        raise UploadError(f"{field}: {fmt} images are not accepted", 415)
+
+
 def _tail(e: Exception) -> str:
     """imageio prefixes messages with the source (``<bytes>: ...``); the field name replaces it."""
     msg = str(e)

@@ -150,14 +150,8 @@ def _recipe(name: str, images: list[Path], photos: list[Path], cfg: LearnCfg, st
                 "num_samples": 1,
                 "sample_size": 256,
             },
-            "optim": {
-                "lr_g": cfg.lr,
-                "lr_d": 2e-4,
-                "betas": [0.5, 0.999],
-                "schedule": "cosine",
-                "decay_start": 0.5,
-                "min_lr": 0.1,
-            },
+            # constant: a run extended to fill its time budget (train_for) continues seamlessly
+            "optim": {"lr_g": cfg.lr, "lr_d": 2e-4, "betas": [0.5, 0.999], "schedule": "constant"},
             "train": {
                 "mode": "style",
                 "steps": steps,
@@ -223,7 +217,6 @@ def learn_style(
     """
     from huafeng.infer.styles import check_new_style_name, load_style_file, user_styles_dir
     from huafeng.train.checkpoint import find_latest
-    from huafeng.train.loop import train
 
     cfg = cfg or LearnCfg()
     check_new_style_name(name)
@@ -251,19 +244,44 @@ def learn_style(
     resume = find_latest(run / "checkpoints") is not None
     hook = (lambda grid: _copy_preview(grid, Path(preview))) if preview else None
     step(f"training {recipe.train.steps} steps (about {cfg.minutes:g} min)")
-    res = train(
-        recipe, run, resume=resume, progress=progress, deadline_s=cfg.minutes * 60 * 1.1, on_sample=hook
-    )
+    res = train_for(recipe, run, cfg.minutes, resume=resume, progress=progress, on_sample=hook)
     if res.interrupted:
-        raise InputError(
-            f"stopped at step {res.steps} of {recipe.train.steps}; run the same command again to continue"
-        )
+        raise InputError(f"stopped at step {res.steps}; run the same command again to continue")
     step(f"writing {out}")
     _export(run, out, name, len(files))
     style = load_style_file(out)
     if preview:
         _write_preview(style, content[0], Path(preview))
     return style
+
+
+def train_for(
+    recipe: Any, run: Path, minutes: float, *, resume: bool, progress: bool, on_sample: Any = None
+) -> Any:
+    """Train ``recipe`` for about ``minutes`` of loop time.
+
+    The step count from :func:`probe_seconds_per_step` is only an estimate (the loop measured up
+    to 1.9x faster than the probe here), so a run that finishes early is extended by the steps the
+    time left allows, at most twice. The schedule is constant, so an extension is seamless.
+    """
+    from dataclasses import replace
+
+    from huafeng.train.checkpoint import load_checkpoint, resolve
+    from huafeng.train.loop import train
+
+    budget = minutes * 60
+    res = train(recipe, run, resume=resume, progress=progress, deadline_s=budget * 1.05, on_sample=on_sample)
+    for _ in range(2):
+        used = float(load_checkpoint(resolve(run)).state.get("train_seconds", budget))
+        if res.interrupted or res.steps < recipe.train.steps or used >= 0.9 * budget:
+            break
+        more = int(res.steps * (budget - used) / max(used, 1e-6))
+        if more < 10:
+            break
+        recipe = replace(recipe, train=replace(recipe.train, steps=res.steps + more))
+        left = (budget - used) * 1.05
+        res = train(recipe, run, resume=True, progress=progress, deadline_s=left, on_sample=on_sample)
+    return res
 
 
 def _cache_dir() -> Path:

@@ -96,7 +96,7 @@ def test_listing_the_user_folder_keeps_the_model_size_cap(
     models: Models, isolated_styles: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shutil.copy(models.conv, isolated_styles["user"] / "huge.onnx")
-    monkeypatch.setattr(styles, "DEFAULT_MAX_MODEL_BYTES", 64)  # the real cap is 256 MiB
+    monkeypatch.setenv("HUAFENG_MAX_MODEL_BYTES", "64")  # the real cap is 256 MiB
     with pytest.warns(UserWarning, match="huge.onnx"):
         assert "huge" not in {s.name for s in list_styles()}
 

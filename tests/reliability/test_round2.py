@@ -128,3 +128,124 @@ def test_binary_recipe_is_one_line(tmp_path: Path) -> None:
     f.write_bytes(bytes(range(256)))
     with pytest.raises(InputError, match="not a text file"):
         load_config(f)
+
+
+def test_event_streams_end_as_soon_as_shutdown_begins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM with open SSE streams took 52 s: uvicorn drained them for 30 s before the service knew."""
+    import signal
+    import threading
+    import time
+
+    from huafeng.serve import jobs
+    from huafeng.serve.app import make_server
+    from tests.serve.conftest import photo_bytes
+
+    release = threading.Event()
+    real = jobs.run_story
+
+    def slow_story(*a: object, **k: object) -> dict[str, str]:
+        release.wait(30)
+        return real(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jobs, "run_story", slow_story)
+    app = create_app(settings(tmp_path))
+    with TestClient(app, base_url=BASE) as c:
+        r = c.post("/api/v1/stories", files=[("photos", ("a.jpg", photo_bytes()))], data={"style": "sepia"})
+        job = r.json()["id"]
+        ended: list[float] = []
+
+        def stream() -> None:
+            with c.stream("GET", f"/api/v1/jobs/{job}/events") as s:
+                for _ in s.iter_lines():
+                    pass
+            ended.append(time.monotonic())
+
+        t = threading.Thread(target=stream, daemon=True)
+        t.start()
+        time.sleep(0.5)
+        assert not ended  # the job is still running, so the stream is open
+        server = make_server(app, "127.0.0.1", 0)
+        t0 = time.monotonic()
+        server.handle_exit(signal.SIGTERM, None)  # what uvicorn calls on SIGTERM
+        t.join(5)
+        release.set()
+        assert ended and ended[0] - t0 < 2.0, "the event stream did not end when shutdown began"
+        assert server.should_exit
+
+
+def test_story_uploads_are_checked_from_the_header_off_the_event_loop(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three posts of 8 × 39.7 MP PNGs froze /healthz for 15.9 s: each was decoded on the event loop."""
+    import io
+    import time
+
+    from PIL import Image as PILImage
+
+    import huafeng.serve.api as api
+    from huafeng.imageio import probe_image
+
+    def no_decode(*a: object, **k: object) -> None:
+        raise AssertionError("a story upload was decoded in the request handler")
+
+    monkeypatch.setattr(api, "decode_upload", no_decode)
+    buf = io.BytesIO()
+    PILImage.new("RGB", (7000, 5000), (90, 120, 150)).save(buf, "PNG")  # 35 MP, a few hundred KB
+    big = buf.getvalue()
+    t0 = time.perf_counter()
+    assert probe_image(big, max_pixels=10**8) == ("PNG", (7000, 5000))
+    assert time.perf_counter() - t0 < 0.5  # header only; decoding 35 MP takes seconds here
+    r = client.post("/api/v1/stories", files=[("photos", ("a.png", big))], data={"style": "sepia"})
+    assert r.status_code == 202, r.text
+    bad = client.post("/api/v1/stories", files=[("photos", ("a.png", b"%!PS-Adobe-3.0\n"))])
+    assert bad.status_code == 415
+
+
+STARRY = Path(__file__).resolve().parents[2] / "huafeng" / "assets" / "styles" / "starry_night.onnx"
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "style"),
+    [
+        ("HUAFENG_MAX_PIXELS", "lots", "starry_night"),
+        ("HUAFENG_MAX_MODEL_BYTES", "2.5", str(STARRY)),
+        ("HUAFENG_MAX_MODEL_BYTES", "big", str(STARRY)),
+        ("HUAFENG_MAX_THREADS", "zz", "starry_night"),
+        ("HUAFENG_SESSION_CACHE", "-1", "starry_night"),
+        ("HUAFENG_STYLES_DIR", "~nonexistentuser/x", "starry_night"),
+    ],
+)
+def test_bad_environment_is_one_line_naming_the_variable(
+    var: str, value: str, style: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    from huafeng.imageio import read_image
+
+    photo = Path(__file__).resolve().parents[2] / "huafeng" / "assets" / "samples" / "chelsea.jpg"
+    env = {**__import__("os").environ, var: value}
+    r = subprocess.run(
+        [sys.executable, "-m", "huafeng.cli", "stylize", str(photo), "-s", style,
+         "--threads", "1", "-o", str(tmp_path / "o.jpg")],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 2, r.stderr
+    assert var in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    monkeypatch.delenv(var, raising=False)
+    assert read_image(photo).size  # unaffected once the variable is gone
+
+
+def test_env_numbers_parse_at_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    from huafeng.envsettings import env_float, env_int
+
+    monkeypatch.setenv("HUAFENG_MAX_MODEL_BYTES", "1e9")
+    assert env_int("HUAFENG_MAX_MODEL_BYTES") == 10**9
+    monkeypatch.setenv("HUAFENG_MAX_FRAMES", "x")
+    with pytest.raises(InputError, match="HUAFENG_MAX_FRAMES='x'"):
+        env_int("HUAFENG_MAX_FRAMES")
+    monkeypatch.setenv("HUAFENG_MAX_VIDEO_SECONDS", "inf")
+    with pytest.raises(InputError, match="HUAFENG_MAX_VIDEO_SECONDS"):
+        env_float("HUAFENG_MAX_VIDEO_SECONDS")

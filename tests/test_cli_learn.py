@@ -1,0 +1,59 @@
+"""``learn-style`` and ``stylize --style-image`` on the command line: one clear line for bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from huafeng import imageio
+from tests.test_cli import run
+
+SAMPLE = Path(__file__).resolve().parents[1] / "huafeng" / "assets" / "samples" / "chelsea.jpg"
+
+
+@pytest.fixture(autouse=True)
+def user_styles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tmp_path / "styles"
+    monkeypatch.setenv("HUAFENG_STYLES_DIR", str(d))
+    return d
+
+
+def test_learn_style_is_listed_with_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["learn-style", "--help"], capsys)
+    assert code == 0 and "--minutes" in out and "--preview" in out
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "msg"),
+    [
+        (lambda p: p.write_text("notes"), "mine", "not an image"),
+        (lambda p: p.write_bytes(b""), "mine", "empty"),
+        (None, "starry_night", "shipped style"),
+        (None, "../escape", "letters, digits"),
+        (None, "default", "reserved"),
+    ],
+)
+def test_learn_style_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make, name: str, msg: str
+) -> None:  # type: ignore[no-untyped-def]
+    img = tmp_path / "in.jpg"
+    if make is None:
+        imageio.write_image(img, imageio.read_image(SAMPLE))
+    else:
+        make(img)
+    code, _, err = run(["learn-style", str(img), "--name", name, "--minutes", "0.1"], capsys)
+    assert code == 2 and msg in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_style_image_is_instant(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    painting = tmp_path / "red.png"
+    rgb = np.zeros((160, 160, 3), np.uint8)
+    rgb[...] = (190, 40, 30)
+    imageio.write_image(painting, imageio.Image(rgb=rgb))
+    out = tmp_path / "o.jpg"
+    code, _, err = run(["stylize", str(SAMPLE), "--style-image", str(painting), "-o", str(out)], capsys)
+    assert code == 0 and out.is_file() and "learn-style" in err
+    res = imageio.read_image(out).rgb.astype(float)
+    assert res[..., 0].mean() > res[..., 2].mean() + 20  # the painting's red palette came through
