@@ -20,6 +20,7 @@ INTS: dict[str, tuple[int, int, str]] = {
     "HUAFENG_MAX_FRAMES": (1000, 1, "frames per animated image"),
     "HUAFENG_MAX_MODEL_BYTES": (256 * MiB, 1, "bytes per .onnx model file"),
     "HUAFENG_SESSION_CACHE": (8, 1, "ONNX Runtime sessions kept open"),
+    "HUAFENG_THREADS": (0, 0, "ONNX Runtime threads (0: all cores)"),
     "HUAFENG_MAX_THREADS": (256, 1, "threads one model may use"),
     "HUAFENG_AUTO_TILE_PIXELS": (1_500_000, 4096, "pixels above which images are tiled"),
     "HUAFENG_MAX_VIDEO_FRAMES": (36_000, 1, "frames per video"),

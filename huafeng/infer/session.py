@@ -115,13 +115,7 @@ class ModelInfo:
 def resolve_threads(threads: int | None = None) -> int | None:
     """Explicit count, else ``HUAFENG_THREADS``, else ``None`` (ORT's default). 0 also means default."""
     if threads is None:
-        env = os.environ.get("HUAFENG_THREADS", "").strip()
-        if not env:
-            return None
-        try:
-            threads = int(env)
-        except ValueError:
-            raise InputError(f"HUAFENG_THREADS={env!r}: expected a whole number of threads") from None
+        threads = env_int("HUAFENG_THREADS")  # 0 when unset: ORT's default
     if threads < 0:
         raise InputError(f"threads must be 0 (automatic) or more, got {threads}")
     cap = env_int("HUAFENG_MAX_THREADS")
