@@ -127,7 +127,12 @@ def spread(items: list[Path], n: int) -> list[Path]:
 def find_refs(info: StyleInfo, args: argparse.Namespace) -> list[Path]:
     """Reference paintings: ``--style-ref``, else the model card, else the filter fallback."""
     raw: list[str] = [str(p) for p in args.style_ref or []]
-    if not raw:
+    if not raw:  # the card's paintings, read the way `huafeng eval` reads them (entries, globs, hold-out)
+        from huafeng.eval.inputs import style_refs
+
+        carded = style_refs(info.card, args.data_root)
+        if carded:
+            return spread(sorted(set(carded)), args.max_refs)
         for key in ("style_images", "data"):
             value = info.card.get(key)
             if isinstance(value, dict):  # e.g. {"content": "...", "style": "styles/ukiyoe"}

@@ -11,6 +11,7 @@ backbone's (EfficientNet-Lite0 never steers training).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 
@@ -65,3 +66,27 @@ def pick_base_styles(
 ) -> list[int]:
     """The nearest base style index for each target group (see :func:`rank_base_styles`)."""
     return [r[0][1] for r in rank_base_styles(photos, targets, **kw)]  # type: ignore[arg-type]
+
+
+def pick_for_files(
+    photos: Sequence[Path],
+    groups: Sequence[Sequence[Path]],
+    *,
+    border: float = 0.04,
+    side: int = 192,
+    n_photos: int = 4,
+    n_paintings: int = 8,
+) -> list[int]:
+    """:func:`pick_base_styles` from files: ``n_photos`` photos and up to ``n_paintings`` paintings
+    per group, each spread over its list, at ``side`` px (the pick needs no more to be stable)."""
+    from huafeng.data.folders import load_full, load_square
+
+    def spread(paths: Sequence[Path], n: int) -> Sequence[Path]:
+        return paths[:: max(1, len(paths) // n)][:n]
+
+    ph = [t[None] for t in (load_square(p, side) for p in spread(photos, n_photos)) if t is not None]
+    paintings = []
+    for g in groups:
+        loaded = (load_full(p, side, border) for p in spread(g, n_paintings))
+        paintings.append([t for t in loaded if t is not None])
+    return pick_base_styles(ph, paintings)

@@ -291,12 +291,9 @@ def _cache_dir() -> Path:
 
 
 def _closest(images: list[Path], photos: list[Path]) -> int:
-    from huafeng.data.folders import load_full, load_square
-    from huafeng.train.base_pick import pick_base_styles
+    from huafeng.train.base_pick import pick_for_files
 
-    ph = [t[None] for t in (load_square(p, 192) for p in photos[:4]) if t is not None]
-    paintings = [t for t in (load_full(p, 192, 0.02) for p in images[:8]) if t is not None]
-    return pick_base_styles(ph, [paintings])[0]
+    return pick_for_files(photos, [images], border=0.02)[0]
 
 
 def _export(run: Path, out: Path, name: str, n_images: int) -> None:

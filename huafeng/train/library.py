@@ -29,7 +29,6 @@ STYLES_FILE = Path(__file__).resolve().parents[2] / "configs" / "library" / "sty
 #: The mixable multi-style model and its four-style slice (a name users already have).
 ALL_IN_ONE = "painterly"
 FOUR = ("four_traditions", ("starry_night", "great_wave", "ink_shanshui", "water_lilies"))
-_PICK_PHOTOS, _PICK_PAINTINGS, _PICK_SIDE = 4, 8, 192
 
 
 def _tiny(cfg: RunCfg) -> RunCfg:
@@ -63,23 +62,13 @@ def pick_init_styles(cfg: RunCfg) -> list[int]:
     """The nearest base style for every style group of ``cfg`` (a few photos, ≤ 8 paintings each)."""
     import torch
 
-    from huafeng.data.folders import find_images, load_full, load_square
-    from huafeng.train.base_pick import pick_base_styles
+    from huafeng.data.folders import find_images
+    from huafeng.train.base_pick import pick_for_files
 
     torch.manual_seed(0)
     d = cfg.data
-    photo_paths = find_images(d, d.content, what="photo")
-    step = max(1, len(photo_paths) // _PICK_PHOTOS)
-    photos = [
-        t for t in (load_square(p, _PICK_SIDE) for p in photo_paths[::step][:_PICK_PHOTOS]) if t is not None
-    ]
-    groups = []
-    for entries in d.style_groups():
-        paths = find_images(d, entries, what="painting")
-        step = max(1, len(paths) // _PICK_PAINTINGS)
-        imgs = [load_full(p, _PICK_SIDE, d.style_border) for p in paths[::step][:_PICK_PAINTINGS]]
-        groups.append([t for t in imgs if t is not None])
-    return pick_base_styles([p[None] if p.ndim == 3 else p for p in photos], groups)
+    groups = [find_images(d, entries, what="painting") for entries in d.style_groups()]
+    return pick_for_files(find_images(d, d.content, what="photo"), groups, border=d.style_border)
 
 
 def train_library(cfg: RunCfg, run: Path, *, progress: bool = True) -> Any:
