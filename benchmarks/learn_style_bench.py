@@ -73,9 +73,7 @@ def main() -> None:
         t0 = time.perf_counter()
         cfg = ls.LearnCfg(minutes=args.minutes)
         images, content = ls.check_images([painting]), ls.default_photos()
-        init = ls._closest(images, content)
-        steps = ls._steps_for(cfg, ls.probe_seconds_per_step(cfg))
-        recipe = ls._recipe(painting.stem, images, content, cfg, steps, init)
+        recipe = ls.plan_recipe(painting.stem, images, content, cfg, lambda msg: None)
         from dataclasses import replace
 
         recipe = replace(recipe, train=replace(recipe.train, keep_checkpoints=10_000, checkpoint_every=10))
@@ -93,7 +91,7 @@ def main() -> None:
         peer_out = [np.asarray(peer.stylize_with(p, pimg, max_size=384)) for p in photos]
         row = {
             "painting": painting.relative_to(args.data).as_posix(),
-            "base_style": init,
+            "base_style": recipe.model.generator_kw["init_styles"][0],
             "startup_s": round(startup, 1),
             "wall_s": round(wall, 1),
             "peer": _grade(peer_out, photos, ref, ssim_luma),

@@ -97,7 +97,6 @@ def pad_for_model(x: np.ndarray, multiple: int, margin: int = EDGE_MARGIN) -> tu
 
 
 def _auto_tile_pixels() -> int:
-
     from huafeng.envsettings import env_int
 
     # the module constant when the variable is unset (tests patch the constant)

@@ -170,6 +170,17 @@ def _recipe(name: str, images: list[Path], photos: list[Path], cfg: LearnCfg, st
     )
 
 
+def plan_recipe(
+    name: str, images: list[Path], photos: list[Path], cfg: LearnCfg, step: Callable[[str], None] = print
+) -> Any:
+    """The training recipe for a new style: starting base row (closest by Gram unless ``--from``)
+    and a step count sized to ``cfg.minutes`` on this machine."""
+    step("choosing the closest base style")
+    init = cfg.from_style if cfg.from_style is not None else _closest(images, photos)
+    step("measuring this machine's speed")
+    return _recipe(name, images, photos, cfg, _steps_for(cfg, probe_seconds_per_step(cfg)), init)
+
+
 def _steps_for(cfg: LearnCfg, seconds_per_step: float) -> int:
     return max(8, int(cfg.minutes * 60 / seconds_per_step))
 
@@ -237,10 +248,7 @@ def learn_style(
         step("resuming the interrupted run")
         recipe = load_config(saved)
     else:
-        step("choosing the closest base style")
-        init = cfg.from_style if cfg.from_style is not None else _closest(files, content)
-        step("measuring this machine's speed")
-        recipe = _recipe(name, files, content, cfg, _steps_for(cfg, probe_seconds_per_step(cfg)), init)
+        recipe = plan_recipe(name, files, content, cfg, step)
     resume = find_latest(run / "checkpoints") is not None
     hook = (lambda grid: _copy_preview(grid, Path(preview))) if preview else None
     step(f"training {recipe.train.steps} steps (about {cfg.minutes:g} min)")
@@ -248,7 +256,7 @@ def learn_style(
     if res.interrupted:
         raise InputError(f"stopped at step {res.steps}; run the same command again to continue")
     step(f"writing {out}")
-    _export(run, out, name, len(files))
+    _export(run, out, name)
     style = load_style_file(out)
     if preview:
         _write_preview(style, content[0], Path(preview))
@@ -296,7 +304,7 @@ def _closest(images: list[Path], photos: list[Path]) -> int:
     return pick_for_files(photos, [images], border=0.02)[0]
 
 
-def _export(run: Path, out: Path, name: str, n_images: int) -> None:
+def _export(run: Path, out: Path, name: str) -> None:
     """Checkpoint → ONNX with a card, written atomically (export_onnx writes temp + rename)."""
     from huafeng.train.export import export_checkpoint
 
