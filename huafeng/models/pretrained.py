@@ -77,6 +77,36 @@ def load_base_tensors(path: str | Path | None = None) -> dict[str, np.ndarray]:
     return {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
 
 
+def load_style_tables(path: str | Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (γ, β) of every norm of a *single-style* ``magenta_cin`` ONNX file we exported, in order.
+
+    Why: a shipped style is its norm tables, so a later run can start from it instead of from a
+    base style — the library is resumable from what the repository keeps, without its run folder.
+    In a single-style export each norm is one ``InstanceNormalization`` node whose scale and bias
+    are initializers; the nodes come in forward order, which is :meth:`PretrainedCIN._layers` order.
+    """
+    import onnx
+    from google.protobuf.message import DecodeError
+    from onnx import numpy_helper
+
+    try:
+        model = onnx.load(str(path))
+    except (OSError, ValueError, DecodeError) as e:
+        raise InputError(f"{path}: cannot read the style to start from ({e})") from None
+    inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    if [i.name for i in model.graph.input if i.name not in inits] != ["input"]:
+        raise InputError(f"{path}: not a single-style magenta_cin export (a mixable model has a style input)")
+    tables = []
+    for node in model.graph.node:
+        if node.op_type == "InstanceNormalization":
+            if len(node.input) < 3 or node.input[1] not in inits or node.input[2] not in inits:
+                raise InputError(f"{path}: not a single-style magenta_cin export")
+            tables.append((inits[node.input[1]], inits[node.input[2]]))
+    if len(tables) != len(_CONTRACT) + 2 * _N_RES + len(_EXPAND):
+        raise InputError(f"{path}: not a single-style magenta_cin export ({len(tables)} norms)")
+    return tables
+
+
 class _CINConv(nn.Module):
     """Reflect pad → bias-free conv → instance norm with one (γ, β) row per style."""
 
@@ -104,7 +134,9 @@ class PretrainedCIN(nn.Module):
     ``forward(x, style)`` with ``style`` (N, K) weights that mix the table rows (``--mix``).
     ``init_styles``: the base style (0–25) each row starts from — a good start matters more than
     anything else on a CPU budget (pick the closest by Gram: ``huafeng.train.styles``); empty =
-    every row starts from base style 0. ``train_convs``: also fine-tune the convolutions (measured:
+    every row starts from base style 0. ``init_onnx``: per row, a single-style ``.onnx`` we exported
+    whose tables the row starts from instead (``""`` = use ``init_styles``), to continue a shipped
+    style. ``train_convs``: also fine-tune the convolutions (measured:
     changed nothing visible in 8 minutes, and costs the optimiser state). ``pretrained``: load the
     base weights (False only for tests and for building a shell to load a checkpoint into).
     """
@@ -115,6 +147,7 @@ class PretrainedCIN(nn.Module):
         init_styles: Sequence[int] = (),
         train_convs: bool = False,
         pretrained: bool = True,
+        init_onnx: Sequence[str] = (),
     ) -> None:
         super().__init__()
         if num_styles < 0:
@@ -133,8 +166,14 @@ class PretrainedCIN(nn.Module):
             nn.ModuleList(_CINConv(32, 32, 3, 1, rows) for _ in range(2)) for _ in range(_N_RES)
         )
         self.expand = nn.ModuleList(_CINConv(a, b, k, s, rows) for _, a, b, k, s in _EXPAND)
+        if init_onnx and len(init_onnx) != rows:
+            raise InputError(f"magenta_cin: init_onnx needs {rows} entries, got {len(init_onnx)}")
+        self.init_onnx = [str(p) for p in init_onnx]
         if pretrained:
             self.load_base(load_base_tensors())
+            for row, path in enumerate(self.init_onnx):
+                if path:
+                    self.load_row(row, load_style_tables(path))
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 m.weight.requires_grad_(train_convs)
@@ -161,6 +200,15 @@ class PretrainedCIN(nn.Module):
             layer.conv.weight.copy_(torch.from_numpy(w.copy()))
             layer.gamma.copy_(torch.from_numpy(g.copy())[rows])
             layer.beta.copy_(torch.from_numpy(b.copy())[rows])
+
+    @torch.no_grad()
+    def load_row(self, row: int, tables: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Overwrite table row ``row`` with ``tables`` (from :func:`load_style_tables`)."""
+        for (name, layer), (g, b) in zip(self._layers(), tables, strict=True):
+            if g.shape != (layer.gamma.shape[1],) or b.shape != g.shape:
+                raise InputError(f"style tables for {name}: shape {g.shape}, expected {layer.gamma.shape[1]}")
+            layer.gamma[row] = torch.from_numpy(g.astype(np.float32))
+            layer.beta[row] = torch.from_numpy(b.astype(np.float32))
 
     def forward(self, x: torch.Tensor, style: torch.Tensor | None = None) -> torch.Tensor:
         check_multiple(x, self.multiple, "magenta_cin")

@@ -79,3 +79,35 @@ def test_exports_with_parity(tmp_path, rows: list[int]) -> None:  # type: ignore
     sess = ort.InferenceSession(str(rep.path), providers=["CPUExecutionProvider"])
     assert [i.name for i in sess.get_inputs()] == (["input"] if len(rows) == 1 else ["input", "style"])
     assert rep.bytes < 1_000_000  # a shipped style stays small
+
+
+def test_init_onnx_resumes_a_shipped_style(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A library row can start from a style the repository ships: the rebuilt network reproduces it."""
+    from huafeng.models.pretrained import load_style_tables
+
+    shipped = "huafeng/assets/styles/ink_shanshui.onnx"
+    g = PretrainedCIN(num_styles=2, init_styles=[2, 11], init_onnx=[shipped, ""]).eval()
+    x = torch.rand(1, 3, 64, 64)
+    sess = ort.InferenceSession(shipped, providers=["CPUExecutionProvider"])
+    want = sess.run(None, {sess.get_inputs()[0].name: x.numpy()})[0]
+    with torch.no_grad():
+        got = g(x, torch.eye(2)[[0]]).numpy()
+        other = g(x, torch.eye(2)[[1]]).numpy()
+    assert np.abs(got - want).max() < 1e-4
+    assert np.abs(other - want).max() > 1e-2  # "" keeps the base style of init_styles
+    assert len(load_style_tables(shipped)) == 18
+
+
+def test_init_onnx_bad_input_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from huafeng.models.pretrained import load_style_tables
+
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(InputError):
+        load_style_tables(junk)
+    with pytest.raises(InputError):
+        load_style_tables(tmp_path / "missing.onnx")
+    with pytest.raises(InputError, match="init_onnx"):
+        PretrainedCIN(num_styles=2, init_onnx=["x.onnx"])
+    with pytest.raises(InputError):  # a mixable model is not one style's tables
+        load_style_tables("huafeng/assets/styles/four_traditions.onnx")
