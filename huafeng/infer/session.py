@@ -27,7 +27,7 @@ import mmap
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ import numpy as np
 
 from huafeng.envsettings import env_int
 from huafeng.errors import InputError
+from huafeng.infer.onnxmeta import MalformedModel, TensorSig, read_model
 
 if TYPE_CHECKING:
     import onnxruntime as ort
@@ -194,8 +195,27 @@ def _positive_int_meta(meta: Mapping[str, str], key: str, path: Path, default: i
 
 
 def describe_model(sess: ort.InferenceSession, path: Path) -> ModelInfo:
-    """Check a session's inputs/outputs against the huafeng model contract and read its metadata."""
-    inputs = sess.get_inputs()
+    """Check a live session's inputs/outputs against the huafeng model contract."""
+
+    def sig(args: Any) -> tuple[TensorSig, ...]:
+        return tuple(TensorSig(a.name, a.type, tuple(a.shape)) for a in args)
+
+    meta = dict(sess.get_modelmeta().custom_metadata_map)
+    return describe_io(sig(sess.get_inputs()), sig(sess.get_outputs()), meta, path, find_global_ops(path))
+
+
+def describe_io(
+    inputs: Sequence[TensorSig],
+    outputs: Sequence[TensorSig],
+    meta: dict[str, str],
+    path: Path,
+    global_ops: tuple[str, ...],
+) -> ModelInfo:
+    """The :class:`ModelInfo` of a graph signature, or an :class:`InputError` saying what is off.
+
+    One check for both sources of a signature: a session (stylizing) and the file's own bytes
+    (:mod:`huafeng.infer.onnxmeta`, listing), so a model is judged the same way by both.
+    """
     images = [i for i in inputs if len(i.shape) == 4]
     styles = [i for i in inputs if len(i.shape) == 2]
     if len(images) != 1 or len(inputs) != len(images) + len(styles) or len(styles) > 1:
@@ -206,12 +226,10 @@ def describe_model(sess: ort.InferenceSession, path: Path) -> ModelInfo:
     image = images[0]
     n, c = image.shape[0], image.shape[1]
     if image.type != "tensor(float)" or not _is_dynamic_or(n, 1) or not _is_dynamic_or(c, 3):
-        raise InputError(f"{path}: image input must be float32 (1, 3, H, W), got {image.type} {image.shape}")
-    outputs = sess.get_outputs()
+        raise InputError(f"{path}: image input must be float32 (1, 3, H, W), got {image.type} {list(image.shape)}")
     out = next((o for o in outputs if o.name == "output"), outputs[0] if outputs else None)
     if out is None or len(out.shape) != 4:
         raise InputError(f"{path}: expected a (1, 3, H, W) image output")
-    meta = dict(sess.get_modelmeta().custom_metadata_map)
     multiple = _positive_int_meta(meta, "multiple", path, 1)
     style_dim = 0
     style_input = None
@@ -223,9 +241,7 @@ def describe_model(sess: ort.InferenceSession, path: Path) -> ModelInfo:
             raise InputError(
                 f"{path}: style input {list(styles[0].shape)} disagrees with style_dim={style_dim}"
             )
-    return ModelInfo(
-        path, image.name, out.name, style_input, style_dim, multiple, meta, find_global_ops(path)
-    )
+    return ModelInfo(path, image.name, out.name, style_input, style_dim, multiple, meta, global_ops)
 
 
 #: ONNX ops whose output at a pixel depends on statistics of the whole input.
@@ -347,11 +363,20 @@ def get_session(
 
 
 def inspect_model(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> ModelInfo:
-    """Read and check a model's I/O and metadata without a full optimised session (cached)."""
+    """Read and check a model's I/O and metadata from its bytes, without building a session (cached).
+
+    A file whose bytes parse but that ORT cannot load passes here and fails, as one line, when a
+    session is built for it; listings stay fast (#18: 19 styles in ~0.1 s instead of ~0.5 s).
+    """
     p = check_model_file(path, max_bytes=max_bytes)
 
     def build() -> ModelInfo:
-        return describe_model(_build(p, 1, optimize=False), p)
+        try:
+            sig = read_model(p)
+        except MalformedModel:  # let ORT say what is wrong with it, in its words
+            return describe_model(_build(p, 1, optimize=False), p)
+        ops = tuple(op for op in GLOBAL_OPS if op in sig.op_types)
+        return describe_io(sig.inputs, sig.outputs, sig.metadata, p, ops)
 
     return _INFOS.get_or_build(_stat_key(p), build)  # type: ignore[no-any-return]
 
