@@ -191,16 +191,18 @@ def probe_seconds_per_step(cfg: LearnCfg) -> float:
 
     from huafeng import losses
     from huafeng.models.pretrained import PretrainedCIN
+    from huafeng.train.precision import autocast_dtype
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    dtype = autocast_dtype("bf16", "cpu")  # what the loop will use for the recipe's amp: bf16
     g = PretrainedCIN(init_styles=[0])
     net = losses.MobileNetV2Features(losses.STYLE_TAPS).eval()
     x = torch.rand(cfg.batch, 3, cfg.crop, cfg.crop)
     times = []
     for _ in range(3):
         t0 = time.perf_counter()
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.autocast("cpu", dtype=dtype or torch.float32, enabled=dtype is not None):
             y = g(x)
         sum(v.mean() for v in net(y.float()).values()).backward()  # type: ignore[union-attr]
         times.append(time.perf_counter() - t0)

@@ -37,6 +37,7 @@ from huafeng.config import RunCfg, to_dict, to_yaml
 from huafeng.data import PAINTINGS, PHOTOS, build_data, make_loader
 from huafeng.errors import InputError
 from huafeng.train import checkpoint as ckpt_io
+from huafeng.train.precision import autocast_dtype
 from huafeng.train import distributed
 from huafeng.train.ema import EMA
 
@@ -85,12 +86,10 @@ def train(
     device, main = info.device, info.is_main
     if tc.threads:
         torch.set_num_threads(tc.threads)
-    # bf16 autocast: on GPUs, and on CPUs with AMX/AVX-512-BF16 (measured here on a 2-core Xeon with
-    # AMX, batch 4 at 256²: magenta_cin fwd+bwd 0.36 → 0.18 s, PatchGAN 0.098 → 0.035 s). fp16 only on
-    # GPUs. The perceptual terms always run in fp32 (below): Gram differences vanish in bf16.
-    amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(tc.amp)
-    if device.type != "cuda" and amp_dtype is torch.float16:
-        amp_dtype = None
+    # bf16 autocast where the hardware runs it natively (train/precision.py: 2x faster on a Xeon with
+    # AMX, 35x *slower* on an AVX2-only CPU). The perceptual terms always run in fp32 (below): Gram
+    # differences vanish in bf16.
+    amp_dtype = autocast_dtype(tc.amp, device.type)
     autocast: AbstractContextManager[Any] = (
         torch.autocast(device.type, dtype=amp_dtype) if amp_dtype else nullcontext()
     )
@@ -326,7 +325,7 @@ def train(
                         "scalers": {"g": scaler_g.state_dict(), "d": scaler_d.state_dict()},
                         # For the model card: compute time summed over resumes, and where it ran.
                         "train_seconds": prior_seconds + train_time,
-                        "hardware": _hardware(device, info.world_size, torch.get_num_threads()),
+                        "hardware": _hardware(device, info.world_size, torch.get_num_threads(), amp_dtype),
                     }
                     ckpt_path = ckpt_io.save_checkpoint(
                         ckpt_dir,
@@ -547,7 +546,7 @@ def _progress(enabled: bool) -> Any:
     )
 
 
-def _hardware(device: torch.device, world_size: int, threads: int) -> str:
+def _hardware(device: torch.device, world_size: int, threads: int, amp: torch.dtype | None = None) -> str:
     """One line for the model card: what trained this model, so its minutes mean something."""
     import platform
 
@@ -563,4 +562,5 @@ def _hardware(device: torch.device, world_size: int, threads: int) -> str:
         except OSError:
             pass
         what += f", {os.cpu_count()} cores, {threads} torch thread(s)"
+    what += f", {str(amp).removeprefix('torch.')} autocast" if amp is not None else ", fp32"
     return f"{world_size} × {what}" if world_size > 1 else what
