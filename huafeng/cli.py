@@ -187,7 +187,13 @@ def stylize(
     tile: Annotated[
         int | None, typer.Option(min=0, help="Tile size for large images (0 = never tile; default: auto).")
     ] = None,
-    threads: Annotated[int | None, typer.Option(min=1, help="CPU threads for ONNX Runtime.")] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="ONNX Runtime threads (default: every physical core, or HUAFENG_THREADS).",
+        ),
+    ] = None,
     mix: Annotated[
         str | None,
         typer.Option(
@@ -488,7 +494,13 @@ def repair_command(
     tile: Annotated[
         int | None, typer.Option(min=0, help="Tile size for large photos (0 = never tile; default: auto).")
     ] = None,
-    threads: Annotated[int | None, typer.Option(min=1, help="CPU threads for ONNX Runtime.")] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="ONNX Runtime threads (default: every physical core, or HUAFENG_THREADS).",
+        ),
+    ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
@@ -1147,7 +1159,14 @@ def video(
     ] = 0.6,
     max_size: Annotated[int | None, typer.Option("--max-size", help="Longest side of the output.")] = None,
     max_frames: Annotated[int | None, typer.Option("--max-frames", help="Only the first N frames.")] = None,
-    threads: Annotated[int | None, typer.Option("--threads", help="ONNX Runtime threads.")] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            min=1,
+            help="ONNX Runtime threads (default: every physical core, or HUAFENG_THREADS).",
+        ),
+    ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:

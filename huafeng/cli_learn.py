@@ -48,6 +48,9 @@ def learn_style_command(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing style file.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the new style as JSON.")] = False,
+    events: Annotated[
+        bool, typer.Option("--events", hidden=True, help="JSON lines on stdout (the web service's jobs).")
+    ] = False,
 ) -> None:
     """Learn a style from your own picture(s) in minutes on the CPU (needs PyTorch: the train extra).
 
@@ -64,12 +67,26 @@ def learn_style_command(
     files = list_images(images)
     photo_files = list_images(photos) if photos else []
     cfg = LearnCfg(minutes=minutes, content_weight=content_weight, from_style=from_style)
-    say = (lambda m: None) if as_json else (lambda m: _err.print(f"[dim]{m}[/dim]"))
+    if events:  # one JSON object per line, flushed: the service reads them as the job's progress
+
+        def say(m: str) -> None:
+            print(json.dumps({"message": m, "minutes": minutes}), flush=True)
+    elif as_json:
+
+        def say(m: str) -> None:
+            pass
+    else:
+
+        def say(m: str) -> None:
+            _err.print(f"[dim]{m}[/dim]")
+
     style = learn_style(
         files, name=name, cfg=cfg, output=output, photos=photo_files, preview=preview,
-        overwrite=overwrite, progress=progress and not as_json, step=say,
+        overwrite=overwrite, progress=progress and not (as_json or events), step=say,
     )  # fmt: skip
-    if as_json:
+    if events:
+        print(json.dumps({"done": {"name": style.name, "path": str(style.path)}}), flush=True)
+    elif as_json:
         _out.print(
             json.dumps({"name": style.name, "path": str(style.path), "steps": style.card.get("steps")})
         )

@@ -22,8 +22,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: ONNX TensorProto.DataType → the type string ORT reports (``NodeArg.type``).
-_ELEM_TYPES = {1: "float", 2: "uint8", 3: "int8", 6: "int32", 7: "int64", 9: "bool", 10: "float16",
-               11: "double", 16: "bfloat16"}
+_ELEM_TYPES = {
+    1: "float",
+    2: "uint8",
+    3: "int8",
+    6: "int32",
+    7: "int64",
+    9: "bool",
+    10: "float16",
+    11: "double",
+    16: "bfloat16",
+}
 
 
 class MalformedModel(ValueError):
@@ -118,7 +127,8 @@ def _dims(shape: memoryview) -> tuple[int | str | None, ...]:
 
 
 def _value_info(buf: memoryview) -> TensorSig:
-    name, type_str, shape = "", "unknown", ()
+    name, type_str = "", "unknown"
+    shape: tuple[int | str | None, ...] = ()
     for number, value in _fields(buf):
         if number == 1:
             name = _text(value)

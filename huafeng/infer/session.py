@@ -226,7 +226,9 @@ def describe_io(
     image = images[0]
     n, c = image.shape[0], image.shape[1]
     if image.type != "tensor(float)" or not _is_dynamic_or(n, 1) or not _is_dynamic_or(c, 3):
-        raise InputError(f"{path}: image input must be float32 (1, 3, H, W), got {image.type} {list(image.shape)}")
+        raise InputError(
+            f"{path}: image input must be float32 (1, 3, H, W), got {image.type} {list(image.shape)}"
+        )
     out = next((o for o in outputs if o.name == "output"), outputs[0] if outputs else None)
     if out is None or len(out.shape) != 4:
         raise InputError(f"{path}: expected a (1, 3, H, W) image output")

@@ -34,7 +34,9 @@ Stopping = Callable[[], bool]
 
 def run_job(store: Store, settings: ServeSettings, job: Job, stopping: Stopping) -> dict[str, str]:
     """Run one claimed job; returns result label → blob hash."""
-    runners = {"story": run_story, "video": run_video}
+    from huafeng.serve.learn_job import run_learn
+
+    runners = {"story": run_story, "video": run_video, "learn": run_learn}
     if job.kind not in runners:
         raise InputError(f"unknown job kind {job.kind!r}")
     return runners[job.kind](store, settings, job, stopping)

@@ -240,6 +240,13 @@ class Service:
         self._wake.set()
         return job
 
+    def submit_learn(self, uploads: list[bytes], params: dict[str, Any]) -> Job:
+        """Queue a learn job, at most ``max_learn_jobs`` at once (each holds both cores for minutes)."""
+        busy = self.store.count_jobs("queued", "learn") + self.store.count_jobs("running", "learn")
+        if busy >= self.settings.max_learn_jobs:
+            raise Busy(max(30, round(60 * float(params["minutes"]))))
+        return self.submit_job("learn", uploads, params)
+
     def submit_story(self, uploads: list[bytes], params: dict[str, Any]) -> Job:
         return self.submit_job("story", uploads, params)
 

@@ -73,6 +73,13 @@ class ServeSettings:
     """Video jobs: clips longer than this are refused (social clips are short; 1080p x 60 s is
     minutes of CPU per worker)."""
     max_video_pixels: int = 1920 * 1080
+    max_learn_images: int = 20
+    """"Use my own style": pictures per request (a style is learnt from its Gram statistics; more
+    than a couple of dozen adds upload time, not quality)."""
+    max_learn_jobs: int = 2
+    """Learn jobs queued or running at once; each is minutes of both cores, so beyond this: 503."""
+    learn_minutes: float = 4.0
+    """Default training budget of a learn job (the command's default); clients may ask for 1-10."""
     max_history: int = 500
     """Retention: history entries kept (oldest deleted first, with results nobody else uses)."""
     max_jobs_kept: int = 200
@@ -90,9 +97,11 @@ class ServeSettings:
         for name in ("workers", "job_workers", "threads_per_worker", "thumbnail_side", "max_story_photos"):
             if getattr(self, name) < 1:
                 raise InputError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("queue_size", "max_queued_jobs", "max_history", "max_jobs_kept"):
+        for name in ("queue_size", "max_queued_jobs", "max_history", "max_jobs_kept", "max_learn_jobs"):
             if getattr(self, name) < 0:
                 raise InputError(f"{name} must be 0 or more, got {getattr(self, name)}")
+        if self.max_learn_images < 1 or not 0.05 <= self.learn_minutes <= 600:
+            raise InputError("max_learn_images must be at least 1 and learn_minutes within 0.05-600")
         if self.max_upload_bytes < 1024 or self.max_pixels < 64 * 64 or self.max_output_side < 64:
             raise InputError("upload, pixel and output-size limits are too small to be useful")
         if self.request_timeout_s <= 0 or self.upload_timeout_s <= 0 or self.shutdown_grace_s < 0:

@@ -79,6 +79,7 @@ class Job:
             "message": self.message,
             "error": self.error,
             "results": {k: f"/api/v1/files/{v}" for k, v in self.results.items()},
+            "style": self.params.get("style"),  # a learn job's new style; the style a story/video used
             "created": self.created,
             "updated": self.updated,
         }
@@ -261,8 +262,11 @@ class Store:
     def jobs(self, limit: int = 50) -> list[Job]:
         return [_job(r) for r in self._q("SELECT * FROM jobs ORDER BY created DESC LIMIT ?", (limit,))]
 
-    def count_jobs(self, status: str) -> int:
-        return int(self._q("SELECT COUNT(*) AS n FROM jobs WHERE status = ?", (status,))[0]["n"])
+    def count_jobs(self, status: str, kind: str | None = None) -> int:
+        if kind is None:
+            return int(self._q("SELECT COUNT(*) AS n FROM jobs WHERE status = ?", (status,))[0]["n"])
+        rows = self._q("SELECT COUNT(*) AS n FROM jobs WHERE status = ? AND kind = ?", (status, kind))
+        return int(rows[0]["n"])
 
     def claim_next_job(self) -> Job | None:
         """Atomically move the oldest queued job to ``running`` and return it."""

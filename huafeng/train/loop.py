@@ -37,9 +37,9 @@ from huafeng.config import RunCfg, to_dict, to_yaml
 from huafeng.data import PAINTINGS, PHOTOS, build_data, make_loader
 from huafeng.errors import InputError
 from huafeng.train import checkpoint as ckpt_io
-from huafeng.train.precision import autocast_dtype
 from huafeng.train import distributed
 from huafeng.train.ema import EMA
+from huafeng.train.precision import autocast_dtype
 
 
 @dataclass

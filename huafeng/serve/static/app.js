@@ -299,6 +299,25 @@ $("video-go").addEventListener("click", async () => {
   } catch (e) { status($("video-status"), e.message, true); $("video-go").disabled = false; }
 });
 
+// ------------------------------------------------------------------------------ own style
+function learnReady() { $("learn-go").disabled = $("learn-files").files.length === 0 || !$("learn-name").value.trim(); }
+$("learn-files").addEventListener("change", learnReady);
+$("learn-name").addEventListener("input", learnReady);
+$("learn-go").addEventListener("click", async () => {
+  const fd = new FormData();
+  [...$("learn-files").files].forEach((f) => fd.append("images", f, f.name));
+  fd.append("name", $("learn-name").value.trim()); fd.append("minutes", $("learn-minutes").value);
+  const bar = $("learn-progress"); bar.hidden = false; bar.value = 0; $("learn-go").disabled = true;
+  try {
+    const job = await (await api("/api/v1/styles/learn", { method: "POST", body: fd })).json();
+    followJob(job, bar, $("learn-status"), $("learn-go"), async (j) => {
+      await loadStyles(); selectStyle(j.style);
+      $("learn-result").replaceChildren(el("img", { src: j.results.preview, alt: `your picture and a photo in ${j.style}` }),
+        el("p", { text: `"${j.style}" is ready: selected in the gallery above, and usable as huafeng stylize -s ${j.style}.` }));
+    });
+  } catch (e) { status($("learn-status"), e.message, true); learnReady(); }
+});
+
 // ------------------------------------------------------------------------------ story
 $("story-files").addEventListener("change", (e) => {
   const box = $("story-captions"); box.replaceChildren();
