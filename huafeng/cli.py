@@ -31,7 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,  # help is plain text: "rich" ate "[train]", "[faces]" from help lines
 )
 # soft_wrap: paths and one-line messages must never be broken across lines (scripts parse them).
 err = Console(stderr=True, highlight=False, soft_wrap=True)

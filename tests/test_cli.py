@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -228,3 +229,28 @@ def test_batch_goes_past_os_errors(
     code, _, err = run(["stylize", str(src), "-s", "bw", "-o", str(tmp_path / "out")], capsys)
     assert code == 2 and "Input/output error" in err and "Traceback" not in err
     assert [p.stem for p in (tmp_path / "out").iterdir()] == ["b"]  # the other photo was still done
+
+
+def _command_paths() -> list[list[str]]:
+    from typer.main import get_command
+
+    def walk(c: object, path: list[str]) -> list[list[str]]:
+        subs = getattr(c, "commands", {})
+        return [path] + [p for n, s in sorted(subs.items()) for p in walk(s, [*path, n])]
+
+    return walk(get_command(app), [])
+
+
+#: What a help formatter that eats "[train]" or "[default: ...]" leaves behind.
+EATEN = re.compile(r"\(\s*\)|\(needs\s*\)|needs the\s+extra|need \)|\w \.$|results \.|\(needs huafeng\)")
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "root")
+def test_help_keeps_every_word(path: list[str]) -> None:
+    """Bracketed words in help ([train], [faces], [default: ...]) must reach the reader."""
+    from click.testing import CliRunner
+    from typer.main import get_command
+
+    out = CliRunner().invoke(get_command(app), [*path, "--help"], terminal_width=200).output
+    lines = [re.sub(r"[│╭╮╰╯─]", " ", ln).strip() for ln in out.splitlines()]
+    assert [ln for ln in lines if EATEN.search(ln)] == []

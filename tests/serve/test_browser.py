@@ -117,3 +117,44 @@ def test_page_phrase_preset_meme_and_story(tmp_path: Path, sample_photo: Path) -
         page.screenshot(path=str(ARTIFACTS / "service_page_story.png"), full_page=True)
         browser.close()
         assert errors == []
+
+
+@pytest.mark.slow
+def test_page_use_my_own_style(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Upload a picture, name the style, follow the job, and find the new style selected in the gallery."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (browser extra)")
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("learning a style needs the train extra")
+    exe = _chromium()
+    monkeypatch.setenv("HUAFENG_STYLES_DIR", str(tmp_path / "styles"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    painting = tmp_path / "painting.png"
+    from tests.serve.test_learn_jobs import painting_bytes
+
+    painting.write_bytes(painting_bytes(192))
+    ARTIFACTS.mkdir(exist_ok=True)
+    with live_server(settings(tmp_path / "data")) as url, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1100, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        page.wait_for_selector(".style-card img")
+        assert page.is_disabled("#learn-go")
+        page.set_input_files("#learn-files", str(painting))
+        page.fill("#learn-name", "my_stripes")
+        # a 3-second budget instead of the page's 1-4 minutes, so the test stays short
+        page.evaluate(
+            "() => { const s = document.getElementById('learn-minutes');"
+            " s.add(new Option('3 s', '0.05')); s.value = '0.05'; }"
+        )
+        page.click("#learn-go")
+        page.wait_for_selector("#learn-result img", timeout=240_000)
+        assert page.get_attribute(".style-card.selected", "data-style") == "my_stripes"
+        assert "is ready" in page.text_content("#learn-result")
+        page.screenshot(path=str(ARTIFACTS / "service_page_learn.png"), full_page=True)
+        page.fill("#learn-name", "ukiyoe")  # a shipped name: one readable line, no job
+        page.click("#learn-go")
+        page.wait_for_function("document.querySelector('#learn-status').textContent.includes('shipped')")
+        browser.close()
+        assert errors == []
