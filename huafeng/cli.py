@@ -546,6 +546,9 @@ def styles(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON."
     for s in items:
         table.add_row(s.name, s.tradition, s.kind, s.source, s.description)
     out.print(table)
+    from huafeng.infer.styles import user_styles_dir
+
+    out.print(f"your styles folder: {user_styles_dir()}  (drop .onnx files here; HUAFENG_STYLES_DIR moves it)")
 
 
 def _style_dict(s: Any) -> dict[str, Any]:

@@ -128,6 +128,9 @@ def test_listings_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and {"bw", "grain", "oil_painting"} <= {f["name"] for f in json.loads(out)}
     code, out, _ = run(["styles"], capsys)
     assert code == 0 and "oil_painting" in out
+    from huafeng.infer.styles import user_styles_dir
+
+    assert f"your styles folder: {user_styles_dir()}" in out
 
 
 def test_filter_chain_after_style(
