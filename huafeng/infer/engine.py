@@ -123,7 +123,10 @@ class Stylizer:
         info = self._session(threads).info if self.info.kind == "onnx" else None
         if info is None or info.style_input is None:
             if weights:
-                raise InputError(f"style {self.info.name!r} has no sub-styles, so style_weights do not apply")
+                raise InputError(
+                    f"style {self.info.name!r} is a single style: mixing (--mix, style_weights) needs a"
+                    " multi-style model such as painterly or four_traditions"
+                )
             return None
         names = info.style_names
         vec = np.zeros((1, len(names)), np.float32)

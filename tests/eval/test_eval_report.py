@@ -143,3 +143,16 @@ def test_a_style_outside_the_classifier_traditions_is_still_graded() -> None:
         )
     }
     assert np.isnan(no_ref["gram_effl0_256_mean"]) and np.isfinite(no_ref["percep_effl0_256"])
+
+
+def test_outside_the_repo_the_data_root_error_says_what_to_do(
+    tmp_path: Path, two_photos: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No --styles needed ('shipped' is the default); a missing data root names --data and HUAFENG_DATA."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HUAFENG_DATA", raising=False)
+    code, _, err = cli(["eval", "--content", str(two_photos), "-o", str(tmp_path / "r")], capsys)
+    assert code == 2 and "--data PATH or set HUAFENG_DATA" in err
+    monkeypatch.setenv("HUAFENG_DATA", str(tmp_path / "nowhere"))
+    code, _, err = cli(["eval", "--content", str(two_photos), "-o", str(tmp_path / "r")], capsys)
+    assert code == 2 and str(tmp_path / "nowhere") in err

@@ -161,7 +161,7 @@ def test_multi_style_weights_interpolate(models: Models, photo: Image) -> None:
     assert np.abs(mix - 128).max() <= 1  # 0.5 x + 0.5 (1 - x)
     with pytest.raises(UnknownNameError, match="Did you mean 'negative'"):
         multi.stylize(photo, StylizeOptions(style_weights={"negativ": 1.0}))
-    with pytest.raises(InputError, match="no sub-styles"):
+    with pytest.raises(InputError, match="is a single style"):
         Stylizer(str(models.conv)).stylize(photo, StylizeOptions(style_weights={"a": 1.0}))
 
 
@@ -197,7 +197,7 @@ def test_bad_inputs_fail_before_the_model_runs(
     monkeypatch.setattr(Stylizer, "_styled", lambda *a, **k: ran.append(1))
     with pytest.raises(InputError, match="no such file"):
         stylizer.stylize(photo, StylizeOptions(mask="missing-mask.png"))
-    with pytest.raises(InputError, match="no sub-styles"):
+    with pytest.raises(InputError, match="is a single style"):
         Stylizer("cartoon").stylize(photo, StylizeOptions(style_weights={"a": 1.0}))
     black = np.zeros(photo.rgb.shape[:2], np.uint8)
     assert np.array_equal(stylizer.stylize(photo, StylizeOptions(mask=black)).rgb, photo.rgb)
