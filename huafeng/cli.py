@@ -69,6 +69,31 @@ class _Result:
     ok: bool
     seconds: float
     error: str | None = None
+    applied: dict[str, Any] | None = None  # the style and options actually used (after --ask)
+
+
+def _applied(info: Any, opts: Any, ask: str | None) -> dict[str, Any]:
+    """What a result was made with, for ``--json`` and the ``read as:`` line of ``--ask``."""
+    d: dict[str, Any] = {
+        "style": info.name,
+        "strength": round(float(opts.strength), 3),
+        "preserve_color": bool(opts.preserve_color),
+        "filters": list(opts.filters),
+    }
+    if opts.style_weights:
+        d["mix"] = dict(opts.style_weights)
+    if ask is not None:
+        d["ask"] = ask
+    return d
+
+
+def _read_as(applied: dict[str, Any]) -> str:
+    parts = [applied["style"], f"strength {applied['strength']:g}"]
+    if applied["filters"]:
+        parts.append("filters " + "+".join(applied["filters"]))
+    if applied["preserve_color"]:
+        parts.append("keep the photo's colours")
+    return "read as: " + ", ".join(parts)
 
 
 def _plan_outputs(
@@ -256,6 +281,9 @@ def stylize(
         raise InputError(f"--region must be one of {', '.join(_REGIONS)}, not {region!r}")
     if mask is not None and not mask.exists():
         raise InputError(f"{mask}: mask file not found")
+    applied = _applied(info, opts, ask)
+    if ask is not None and not as_json:
+        err.print(_read_as(applied), soft_wrap=True, markup=False)
     stylizer = Stylizer(info, threads=threads)
     outs, to_folder = _plan_outputs(paths, output, info.name, fmt)
     if not to_folder and outs[0].exists() and not overwrite:
@@ -285,7 +313,7 @@ def stylize(
 
                     res = res.with_rgb(palette_transfer(res.rgb, painting, 0.7 * opts.strength))
                 imageio.write_image(dst, res, overwrite=overwrite, protect=paths)
-                results.append(_Result(str(src), str(dst), True, time.perf_counter() - t0))
+                results.append(_Result(str(src), str(dst), True, time.perf_counter() - t0, applied=applied))
             except (HuafengError, OSError) as e:  # OSError: one unwritable/unreadable file, not the batch
                 if len(paths) == 1:
                     raise

@@ -274,3 +274,30 @@ def test_many_inputs_to_a_file_name_and_mix_on_one_style(
     )
     assert code == 2 and "--mix" in err and "multi-style" in err
     assert not out.exists()
+
+
+def test_ask_says_how_it_was_read_and_json_has_the_applied_settings(
+    tmp_path: Path, sample_photo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "a.jpg"
+    code, _, err = run(["stylize", str(sample_photo), "--ask", "黑白，淡一点", "-o", str(out)], capsys)
+    assert code == 0, err
+    line = next(ln for ln in err.splitlines() if ln.startswith("read as: "))
+    assert "strength 0.6" in line and "bw" in line
+    code, text, err = run(
+        [
+            "stylize",
+            str(sample_photo),
+            "-s",
+            "ukiyoe",
+            "--strength",
+            "0.5",
+            "-o",
+            str(tmp_path / "b.jpg"),
+            "--json",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    applied = json.loads(text)[0]["applied"]
+    assert applied == {"style": "ukiyoe", "strength": 0.5, "preserve_color": False, "filters": []}
