@@ -26,12 +26,16 @@ import numpy as np
 
 from huafeng.errors import InputError, UnknownNameError
 from huafeng.imageio import Image, check_writable, read_image, resize, to_float, write_image
-from huafeng.infer import color, tiling
+from huafeng.infer import color, tiling, upsample
 from huafeng.infer.filters import FILTERS, apply_filters
 from huafeng.infer.session import Session, get_session
 from huafeng.infer.styles import StyleInfo, resolve_style
 
 StyleRef = StyleInfo | str | os.PathLike[str]
+
+
+#: Largest image (pixels) the reduced-resolution path takes; larger ones run tiled at full size.
+REDUCED_MAX_PIXELS = 2048 * 2048
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: holds arrays/dicts, so options compare by identity
@@ -59,6 +63,9 @@ class StylizeOptions:
     """Multi-style models only: sub-style name → weight, normalised to sum 1 (interpolation)."""
     threads: int | None = None
     """ORT intra-op threads; None = ``HUAFENG_THREADS`` or ORT's default."""
+    render_scale: float | None = None
+    """Run the model at this fraction of the side and lift the result back along the photo's
+    edges (:mod:`huafeng.infer.upsample`); None = the model's ``huafeng.render_scale`` (or 1)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.strength, (int, float)) or not 0.0 <= self.strength <= 1.0:
@@ -78,6 +85,10 @@ class StylizeOptions:
                 raise InputError(
                     f"tile_overlap ({self.tile_overlap}) must be less than half the tile size ({self.tile})"
                 )
+        if self.render_scale is not None and not (
+            isinstance(self.render_scale, (int, float)) and 0.1 <= self.render_scale <= 1.0
+        ):
+            raise InputError(f"render_scale must be between 0.1 and 1, got {self.render_scale!r}")
         if self.threads is not None and self.threads < 0:
             raise InputError(f"threads must be 0 (automatic) or more, got {self.threads}")
         filters = (self.filters,) if isinstance(self.filters, str) else tuple(self.filters)
@@ -175,6 +186,9 @@ class Stylizer:
         if self.info.kind == "filter":  # filters are whole-image by design (vignette, palettes)
             return apply_filters(to_float(rgb), self.info.filters)
         sess = self._session(opts.threads)
+        lifted = self._reduced(rgb, opts, style, sess)
+        if lifted is not None:
+            return lifted
         tile = tiling.choose_tile(h, w, opts.tile)
         if tile is None:
             return self._run_padded(to_float(rgb), style, sess)
@@ -192,6 +206,28 @@ class Stylizer:
             sigma = 0.5 * opts.tile_overlap * ref_size[0] / w
             out = tiling.match_low_frequency(out, ref, sigma)
         return out
+
+    def _reduced(
+        self, rgb: np.ndarray, opts: StylizeOptions, style: np.ndarray | None, sess: Session
+    ) -> np.ndarray | None:
+        """The reduced-resolution path, or None when it does not apply (scale 1, small or huge images).
+
+        Huge images (over :data:`REDUCED_MAX_PIXELS`) keep the tiled full-resolution path, so the
+        full-size float maps of the lift never bound memory.
+        """
+        h, w = rgb.shape[:2]
+        scale = opts.render_scale
+        if scale is None:
+            try:
+                scale = float(sess.info.meta("render_scale") or 1.0)
+            except ValueError:
+                scale = 1.0
+        size = upsample.small_size(h, w, scale, sess.info.multiple)
+        if size is None or h * w > REDUCED_MAX_PIXELS:
+            return None
+        small = to_float(resize(rgb, size))
+        y_small = self._run_padded(small, style, sess)
+        return upsample.guided_upsample(to_float(rgb), small, y_small)
 
     def stylize_array(
         self, rgb: np.ndarray, opts: StylizeOptions | None = None, *, progress: tiling.Progress | None = None

@@ -80,7 +80,7 @@ def run_learn(store: Store, settings: ServeSettings, job: Job, stopping: Any) ->
     minutes = float(p["minutes"])
     cmd = [sys.executable, "-m", "huafeng", "learn-style", *map(str, files), "--name", p["style"],
            "--minutes", f"{minutes:g}", "-o", str(out), "--events", "--no-progress"]  # fmt: skip
-    _run_child(cmd, store, job.id, minutes, stopping)
+    _run_child(cmd, store, job.id, minutes, stopping, work / "learn-style.log")
     style = load_style_file(out)
     preview = _preview(style, files[0], settings)
     shutil.rmtree(work, ignore_errors=True)
@@ -89,26 +89,29 @@ def run_learn(store: Store, settings: ServeSettings, job: Job, stopping: Any) ->
     return {"preview": sha}
 
 
-def _run_child(cmd: list[str], store: Store, job_id: str, minutes: float, stopping: Any) -> None:
+def _run_child(cmd: list[str], store: Store, job_id: str, minutes: float, stopping: Any, log: Path) -> None:
+    """Run the command, relaying its events; stderr goes to a file (a full pipe would stall it)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
-    ) as child:
+    with (
+        log.open("w+", encoding="utf-8", errors="replace") as err,
+        subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=err, text=True, env=env, start_new_session=True
+        ) as child,
+    ):
         state = {"phase": "", "t0": 0.0}
-        ticker = threading.Thread(target=_tick, args=(store, job_id, minutes, state, child), daemon=True)
+        ticker = threading.Thread(
+            target=_tick, args=(store, job_id, minutes, state, child, stopping), daemon=True
+        )
         ticker.start()
-        assert child.stdout is not None and child.stderr is not None
+        assert child.stdout is not None
         for line in child.stdout:
-            if stopping():
-                child.kill()
-                break
             _on_event(line, store, job_id, state)
-        err = child.stderr.read()
         child.wait()
+        err.seek(0)
+        lines = [ln.strip() for ln in err.read().splitlines() if ln.strip()]
     if stopping():
         raise InputError("the service is stopping; the job will resume after restart")
     if child.returncode != 0:
-        lines = [ln.strip() for ln in err.splitlines() if ln.strip()]
         raise InputError(_plain(lines[-1]) if lines else f"learn-style failed (exit {child.returncode})")
 
 
@@ -125,20 +128,28 @@ def _on_event(line: str, store: Store, job_id: str, state: dict[str, Any]) -> No
         store.update_job(job_id, progress=progress, message=label)
 
 
-def _tick(store: Store, job_id: str, minutes: float, state: dict[str, Any], child: Any) -> None:
-    """While training: progress by time spent over the budget, with the minutes left."""
+def _tick(
+    store: Store, job_id: str, minutes: float, state: dict[str, Any], child: Any, stopping: Any
+) -> None:
+    """Once a second: stop the child if the service is stopping; while training, progress by time
+    spent over the budget, with the minutes left."""
     budget = max(minutes * 60.0, 1.0)
     while child.poll() is None:
         time.sleep(1.0)
+        if stopping():  # SIGTERM: the training loop saves a checkpoint and exits; the re-run resumes
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+            return
         if state["phase"] != "training":
             continue
         spent = time.monotonic() - state["t0"]
-        frac = min(spent / budget, 1.0)
         lo, hi = _TRAIN_SPAN
         left = max(budget - spent, 0.0)
-        store.update_job(
-            job_id, progress=lo + (hi - lo) * frac, message=f"training, about {left / 60:.1f} min left"
-        )
+        message = f"training, about {left / 60:.1f} min left"
+        store.update_job(job_id, progress=lo + (hi - lo) * min(spent / budget, 1.0), message=message)
 
 
 def _plain(message: str) -> str:

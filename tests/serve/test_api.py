@@ -51,6 +51,8 @@ def test_styles_filters_and_thumbnails(client: TestClient) -> None:
     styles = client.get("/api/v1/styles").json()
     names = {s["name"] for s in styles}
     assert {"oil_painting", "sepia"} <= names and sum(s["default"] for s in styles) == 1
+    labels = {s["name"]: s["tradition_label"] for s in styles}
+    assert labels["ukiyoe"] == "浮世绘与江户绘画 · Ukiyo-e and Edo painting"  # not the data folder's id
     thumb = client.get("/api/v1/styles/sepia/thumbnail")
     assert thumb.headers["content-type"] == "image/jpeg"
     img = read_image(thumb.content)

@@ -42,9 +42,21 @@ def test_page_upload_style_slider_result_download(tmp_path: Path, sample_photo: 
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(url)
         page.wait_for_selector(".style-card img")
+        # before any upload: no broken "original" image, no colour-look row the page marks hidden
+        assert not page.is_visible("#work") and not page.is_visible("#look-row")
+        headings = page.eval_on_selector_all(".tradition h3", "hs => hs.map(h => h.textContent)")
+        assert "浮世绘与江户绘画 · Ukiyo-e and Edo painting" in headings
+        assert not any("_" in h or "Ukiyoe And" in h for h in headings)
         page.set_input_files("#file", str(sample_photo))
         page.wait_for_selector("#after[src^='blob:']", timeout=30_000)  # the first live preview
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # down to the gallery
         page.click(".style-card[data-style='sepia']")
+        # picking a style down there brings the result back into view
+        page.wait_for_function(
+            "() => { const r = document.getElementById('compare').getBoundingClientRect();"
+            " return r.top >= -1 && r.top < window.innerHeight; }",
+            timeout=5_000,
+        )
         first = page.get_attribute("#after", "src")
         page.fill("#strength", "0.4")
         page.dispatch_event("#strength", "input")

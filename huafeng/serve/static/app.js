@@ -130,25 +130,30 @@ $("render").addEventListener("click", async () => {
 });
 
 // ------------------------------------------------------------------------------ gallery
-function selectStyle(name) {
+function selectStyle(name, reveal = false) {
   S.style = name;
   document.querySelectorAll(".style-card").forEach((c) => c.classList.toggle("selected", c.dataset.style === name));
   preview();
+  // the gallery sits below the picture: bring the result back into view when a style is picked there
+  const box = $("compare").getBoundingClientRect();
+  if (reveal && !$("work").hidden && (box.bottom < 80 || box.top > window.innerHeight - 80)) {
+    $("compare").scrollIntoView({ behavior: "smooth", block: "start" });
+  }
 }
 
 async function loadStyles() {
   const styles = await (await api("/api/v1/styles")).json();
   const groups = {};
-  for (const s of styles) (groups[s.tradition] = groups[s.tradition] || []).push(s);
+  for (const s of styles) (groups[s.tradition_label] = groups[s.tradition_label] || []).push(s);
   const g = $("gallery"); g.replaceChildren();
   for (const [trad, items] of Object.entries(groups).sort()) {
     const grid = el("div", { class: "grid" });
     for (const s of items) {
-      grid.append(el("button", { class: "style-card", "data-style": s.name, title: s.description, on: { click: () => selectStyle(s.name) } },
+      grid.append(el("button", { class: "style-card", "data-style": s.name, title: s.description, on: { click: () => selectStyle(s.name, true) } },
         el("img", { src: s.thumbnail, alt: s.name, loading: "lazy" }), el("div", { text: s.name.replace(/_/g, " ") })));
       if (s.default) S.style = s.name;
     }
-    g.append(el("div", { class: "tradition" }, el("h3", { text: trad.replace(/_/g, " ") }), grid));
+    g.append(el("div", { class: "tradition" }, el("h3", { text: trad }), grid));
   }
   selectStyle(S.style);
 }

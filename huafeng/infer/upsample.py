@@ -1,0 +1,75 @@
+"""Run a style at reduced resolution and bring it back to full size along the photo's edges.
+
+Why: the painterly network's cost grows with the pixel count, so at half the side it does a
+quarter of the work. A plain resize of the result would be soft; instead the result is lifted
+with a *fast guided filter* (He & Sun 2015, "Fast Guided Filter"): at low resolution, fit in
+every window a linear map from the photo to the stylized result (``q = a·I + b``), then
+upsample the maps and apply them to the full-resolution photo. The style's colours and strokes
+come from the network; the photo's sharp edges come back at full resolution. Everything is
+OpenCV box filters on the small image plus one multiply-add at full size.
+
+The guide is the photo's own colour channel for each output channel (a diagonal colour guide),
+which keeps colour edges, and ``eps`` sets how much of the style's own texture survives: large
+``eps`` → the low-resolution result, smoothly upsampled; small → photo detail dominates.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+#: Window radius (low-resolution pixels) and regulariser of the guided fit. Chosen on
+#: ../shared/data photos (docs/benchmarks.md, "reduced resolution").
+RADIUS = 2
+EPS = 4e-3
+
+
+def _box(x: np.ndarray, r: int) -> np.ndarray:
+    return cv2.boxFilter(x, -1, (2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REFLECT)
+
+
+def guided_upsample(
+    photo: np.ndarray,
+    photo_small: np.ndarray,
+    styled_small: np.ndarray,
+    *,
+    radius: int = RADIUS,
+    eps: float = EPS,
+) -> np.ndarray:
+    """Full-resolution float32 HWC [0, 1] result from a low-resolution one and the photo.
+
+    ``photo``: full-size float32 HWC in [0, 1]; ``photo_small`` the same photo at the size of
+    ``styled_small`` (what the network saw); ``styled_small`` the network's output.
+    """
+    h, w = photo.shape[:2]
+    i, p = photo_small.astype(np.float32), styled_small.astype(np.float32)
+    mean_i, mean_p = _box(i, radius), _box(p, radius)
+    cov = _box(i * p, radius) - mean_i * mean_p
+    var = _box(i * i, radius) - mean_i * mean_i
+    a = cov / (var + np.float32(eps))
+    b = mean_p - a * mean_i
+    a, b = _box(a, radius), _box(b, radius)
+    a_up: np.ndarray = cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
+    b_up: np.ndarray = cv2.resize(b, (w, h), interpolation=cv2.INTER_LINEAR)
+    a_up *= photo.astype(np.float32, copy=False)
+    a_up += b_up
+    return a_up
+
+
+def small_size(
+    h: int, w: int, scale: float, multiple: int = 1, min_side: int = 256
+) -> tuple[int, int] | None:
+    """(width, height) to run at, or None when the image is already small enough to run whole.
+
+    Never below ``min_side`` on the short side: under ~256 px the network's strokes are as large
+    as the objects and the guided lift cannot bring back what was never drawn.
+    """
+    if scale >= 1.0:
+        return None
+    s = max(scale, min_side / max(1, min(h, w)))
+    if s >= 0.95:
+        return None
+    m = max(1, multiple)
+    sw = max(m, round(w * s / m) * m)
+    sh = max(m, round(h * s / m) * m)
+    return sw, sh
