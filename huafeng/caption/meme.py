@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from huafeng.caption import layout as L
@@ -11,14 +13,20 @@ from huafeng.errors import InputError
 from huafeng.imageio import Image
 
 
-def stylized(img: Image, style: str | None, *, threads: int | None = None) -> tuple[Image, object]:
-    """``(picture, stylizer)``: the picture in ``style`` (unchanged and ``None`` when no style)."""
+def stylized(
+    img: Image, style: str | None, *, threads: int | None = None, options: Any = None
+) -> tuple[Image, object]:
+    """``(picture, stylizer)``: the picture in ``style`` (unchanged and ``None`` when no style).
+
+    ``options``: the :class:`~huafeng.infer.engine.StylizeOptions` to use (strength, colours,
+    filters), so a meme made from a preview is that preview.
+    """
     if style is None:
         return img, None
     from huafeng.infer.engine import StylizeOptions, Stylizer
 
     st = Stylizer(style, threads=threads)
-    return st.stylize(img, StylizeOptions(threads=threads)), st
+    return st.stylize(img, options or StylizeOptions(threads=threads)), st
 
 
 def render_meme(
@@ -30,6 +38,7 @@ def render_meme(
     vertical: bool = False,
     painted: bool = False,
     at: tuple[int, int] | None = None,
+    options: Any = None,
 ) -> Image:
     """The meme as a new :class:`Image`; ``info["caption_notes"]`` lists anything dropped or odd.
 
@@ -44,7 +53,7 @@ def render_meme(
         raise InputError("the caption text is empty: give a top or a bottom text")
     if painted and style is None:
         raise InputError("painted text needs a style (--style) to paint it with")
-    base, stylizer = stylized(img, style)
+    base, stylizer = stylized(img, style, options=options)
     rgb = base.rgb
     scene = Scene.analyse(rgb, photo=img.rgb)
     spec = L.TextSpec(vertical=vertical)

@@ -13,6 +13,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -100,10 +101,13 @@ def render_sticker(
     fps: int = 12,
     seconds: float = 2.0,
     size: int = STICKER_SIZE,
+    options: Any = None,
 ) -> Animation:
     """Render the animated sticker; ``morph`` uses the default style when ``style`` is None.
 
-    Pictures larger than ``size`` (longest side, px) are scaled down first.
+    Pictures larger than ``size`` (longest side, px) are scaled down first. ``options``: the
+    :class:`~huafeng.infer.engine.StylizeOptions` of the style (strength, colours, filters), so a
+    sticker made from the page looks like its preview.
     """
     n = _check(anim, fps, seconds)
     if not 64 <= size <= 2048:
@@ -116,7 +120,7 @@ def render_sticker(
     if style is not None or anim == "morph":
         from huafeng.infer.engine import StylizeOptions, Stylizer
 
-        painting = Stylizer(style or "default").stylize_array(photo, StylizeOptions())
+        painting = Stylizer(style or "default").stylize_array(photo, options or StylizeOptions())
     cap = plan_caption(painting, text, region="bottom", scene=Scene.analyse(painting, photo=photo))
     frames = _frames(anim, n, photo, painting, cap)
     # integer ms that add up to the requested length (GIF rounds to 10 ms; WebP/MP4 keep them)

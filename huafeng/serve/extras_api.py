@@ -14,8 +14,9 @@ from fastapi.responses import Response
 
 from huafeng.errors import InputError
 from huafeng.imageio import encode_animation, encode_image
+from huafeng.infer.engine import StylizeOptions
 from huafeng.infer.styles import resolve_style
-from huafeng.serve.api import FORMATS, service
+from huafeng.serve.api import FORMATS, parse_filters, service
 from huafeng.serve.service import MIME, fit_side
 from huafeng.serve.uploads import decode_upload
 
@@ -42,6 +43,13 @@ def _style_or_none(style: str) -> str | None:
     return resolve_style(style, allow_paths=False).name if style.strip() else None
 
 
+def _options(strength: float, preserve_color: bool, filters: str, threads: int) -> StylizeOptions:
+    """The preview's settings, so a meme or sticker is exactly what the page showed."""
+    return StylizeOptions(
+        strength=strength, preserve_color=preserve_color, filters=parse_filters(filters), threads=threads
+    )
+
+
 @router.post(
     "/meme",
     summary="A meme: the picture (optionally stylized) with top/bottom or vertical captions",
@@ -56,6 +64,9 @@ async def meme(
     vertical: Annotated[bool, Form(description="竖排: text in columns")] = False,
     painted: Annotated[bool, Form(description="Run the style over the text too")] = False,
     format: Annotated[str, Form()] = "jpeg",
+    strength: Annotated[float, Form(ge=0.0, le=1.0)] = 1.0,
+    preserve_color: Annotated[bool, Form()] = False,
+    filters: Annotated[str, Form(max_length=500, description="Comma list, after the style")] = "",
 ) -> Response:
     from huafeng.caption.meme import render_meme
 
@@ -66,13 +77,16 @@ async def meme(
     if not (top.strip() or bottom.strip()):
         raise InputError("give a top or a bottom text")
     name = _style_or_none(style)
+    opts = _options(strength, preserve_color, filters, svc.settings.threads_per_worker)
     data = await image.read()
     side = svc.settings.max_output_side
 
     def work() -> bytes:
         img = decode_upload(data, "image", svc.settings.max_pixels)
         img = img.with_rgb(fit_side(img.rgb, side))
-        out = render_meme(img, top or None, bottom or None, style=name, vertical=vertical, painted=painted)
+        out = render_meme(
+            img, top or None, bottom or None, style=name, vertical=vertical, painted=painted, options=opts
+        )
         return encode_image(out, fmt, quality=90)
 
     return Response(await svc.run(work), media_type=MIME[fmt])
@@ -93,6 +107,9 @@ async def sticker(
     seconds: Annotated[float, Form(ge=0.5, le=6.0)] = 2.0,
     size: Annotated[int, Form(ge=64, le=768)] = 384,
     format: Annotated[str, Form(description="gif or webp")] = "gif",
+    strength: Annotated[float, Form(ge=0.0, le=1.0)] = 1.0,
+    preserve_color: Annotated[bool, Form()] = False,
+    filters: Annotated[str, Form(max_length=500, description="Comma list, after the style")] = "",
 ) -> Response:
     from huafeng.caption.sticker import render_sticker
 
@@ -101,11 +118,14 @@ async def sticker(
     if fmt is None:
         raise InputError(f"format must be gif or webp, got {format!r}")
     name = _style_or_none(style)
+    opts = _options(strength, preserve_color, filters, svc.settings.threads_per_worker)
     data = await image.read()
 
     def work() -> bytes:
         img = decode_upload(data, "image", svc.settings.max_pixels)
-        animation = render_sticker(img, text, anim=anim, style=name, fps=fps, seconds=seconds, size=size)
+        animation = render_sticker(
+            img, text, anim=anim, style=name, fps=fps, seconds=seconds, size=size, options=opts
+        )
         return encode_animation(animation.frames, fmt)
 
     return Response(await svc.run(work), media_type=MIME[fmt])

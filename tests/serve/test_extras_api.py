@@ -95,3 +95,28 @@ def test_looks_listed_and_applied_by_name_only(
         r = client.post("/api/v1/stylize", files={"image": ("a", src)}, data={"look": bad})
         assert r.status_code == 400, (bad, r.text)
     assert json.loads(json.dumps(client.get("/api/v1/looks").json()))  # plain JSON
+
+
+def test_meme_and_sticker_follow_the_preview_settings(client: TestClient) -> None:
+    """The page sends strength, colours and filters with a meme: strength 0 is the plain photo's meme."""
+    src = photo_bytes(w=160, h=120)
+    data = {"bottom": "冲鸭", "format": "png"}
+
+    def meme(**extra: str) -> np.ndarray:
+        r = client.post("/api/v1/meme", files={"image": ("a", src)}, data={**data, **extra})
+        assert r.status_code == 200, r.text
+        return read_image(r.content).rgb.astype(int)
+
+    plain = meme()
+    assert np.abs(meme(style="sepia", strength="0") - plain).mean() < 1.0
+    assert np.abs(meme(style="sepia") - plain).mean() > 5.0
+    bw = meme(style="sepia", filters="bw")
+    assert np.abs(bw[..., 0] - bw[..., 2]).mean() < 3  # the filter after the style was applied
+    r = client.post(
+        "/api/v1/sticker",
+        files={"image": ("a", src)},
+        data={"text": "好耶", "style": "sepia", "filters": "bw", "seconds": "0.5"},
+    )
+    assert r.status_code == 200, r.text
+    frame = read_image(r.content).rgb.astype(int)
+    assert np.abs(frame[..., 0] - frame[..., 2]).mean() < 3

@@ -197,6 +197,12 @@ async function loadLooks() {
 }
 
 // ------------------------------------------------------------------------------ memes, stickers
+// memes and stickers are made from exactly what the preview shows: style, strength, colours, filters
+function previewSettings(fd) {
+  const l = look();
+  fd.append("style", l.style); fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
+  fd.append("filters", l.filters.join(","));
+}
 async function captionRequest(path, fd, name) {
   $("busy").hidden = false;
   try {
@@ -210,7 +216,7 @@ async function captionRequest(path, fd, name) {
 $("meme").addEventListener("click", () => {
   if (!S.file) return;
   const fd = new FormData();
-  fd.append("image", S.file, "photo"); fd.append("style", S.style);
+  fd.append("image", S.file, "photo"); previewSettings(fd);
   fd.append("top", $("meme-top").value); fd.append("bottom", $("meme-bottom").value);
   fd.append("vertical", $("meme-vertical").checked);
   captionRequest("/api/v1/meme", fd, `huafeng-meme-${S.style}.jpg`);
@@ -218,7 +224,7 @@ $("meme").addEventListener("click", () => {
 $("sticker").addEventListener("click", () => {
   if (!S.file) return;
   const fd = new FormData();
-  fd.append("image", S.file, "photo"); fd.append("style", S.style);
+  fd.append("image", S.file, "photo"); previewSettings(fd);
   fd.append("text", $("meme-bottom").value || $("meme-top").value || $("caption").value || "画风");
   fd.append("anim", $("sticker-anim").value);
   captionRequest("/api/v1/sticker", fd, `huafeng-sticker-${S.style}.gif`);
