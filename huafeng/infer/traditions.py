@@ -22,6 +22,12 @@ TRADITIONS: dict[str, tuple[str, str]] = {
 }
 
 
+def tradition_rank(tradition: str) -> int:
+    """Where a tradition's group goes in a gallery: the order of :data:`TRADITIONS`, unknown ones last."""
+    order = list(TRADITIONS)
+    return order.index(tradition) if tradition in TRADITIONS else len(order)
+
+
 def tradition_label(tradition: str) -> str:
     """``"浮世绘与江户绘画 · Ukiyo-e and Edo painting"``, or the id made readable when unknown."""
     if tradition in TRADITIONS:

@@ -24,7 +24,7 @@ from huafeng.infer.engine import StylizeOptions
 from huafeng.infer.filters import list_filters
 from huafeng.infer.story import MAX_CAPTION_CHARS
 from huafeng.infer.styles import list_styles, resolve_style
-from huafeng.infer.traditions import tradition_label
+from huafeng.infer.traditions import tradition_label, tradition_rank
 from huafeng.serve.service import Result, Service
 from huafeng.serve.store import INPUT_MIME, check_sha
 from huafeng.serve.uploads import UploadError, check_upload, decode_upload
@@ -71,6 +71,7 @@ def get_styles() -> list[dict[str, Any]]:
             "name": s.name,
             "tradition": s.tradition,
             "tradition_label": tradition_label(s.tradition),
+            "tradition_rank": tradition_rank(s.tradition),
             "description": s.description,
             "license": s.license,
             "kind": s.kind,

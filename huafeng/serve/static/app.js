@@ -143,10 +143,10 @@ function selectStyle(name, reveal = false) {
 
 async function loadStyles() {
   const styles = await (await api("/api/v1/styles")).json();
-  const groups = {};
-  for (const s of styles) (groups[s.tradition_label] = groups[s.tradition_label] || []).push(s);
+  const groups = {}, rank = {};
+  for (const s of styles) { (groups[s.tradition_label] = groups[s.tradition_label] || []).push(s); rank[s.tradition_label] = s.tradition_rank; }
   const g = $("gallery"); g.replaceChildren();
-  for (const [trad, items] of Object.entries(groups).sort()) {
+  for (const [trad, items] of Object.entries(groups).sort((a, b) => rank[a[0]] - rank[b[0]] || a[0].localeCompare(b[0]))) {
     const grid = el("div", { class: "grid" });
     for (const s of items) {
       grid.append(el("button", { class: "style-card", "data-style": s.name, title: s.description, on: { click: () => selectStyle(s.name, true) } },
