@@ -59,6 +59,7 @@ def build(dest: Path) -> None:
     sub = subset.Subsetter(opts)
     sub.populate(unicodes=characters())
     sub.subset(font)
+    font.flavor = "woff"  # the subsetter's option only applies to its own command line
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(".tmp")
     font.save(str(tmp))

@@ -227,7 +227,9 @@ class Stylizer:
             return None
         small = to_float(resize(rgb, size))
         y_small = self._run_padded(small, style, sess)
-        return upsample.guided_upsample(to_float(rgb), small, y_small)
+        if sess.info.meta("render_lift") == "guided":
+            return upsample.guided_upsample(to_float(rgb), small, y_small)
+        return upsample.detail_upsample(to_float(rgb), small, y_small)
 
     def stylize_array(
         self, rgb: np.ndarray, opts: StylizeOptions | None = None, *, progress: tiling.Progress | None = None

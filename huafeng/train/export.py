@@ -139,6 +139,9 @@ def _metadata(model: nn.Module, metadata: dict[str, str], style_dim: int | None)
         raise InputError("metadata 'huafeng.card' must be a JSON string") from None
     out = {k: str(v) for k, v in metadata.items()}
     out["huafeng.multiple"] = str(int(getattr(model, "multiple", 1)))
+    scale = getattr(model, "render_scale", None)  # the engine runs it smaller and lifts the result back
+    if scale is not None and "huafeng.render_scale" not in out:
+        out["huafeng.render_scale"] = f"{float(scale):g}"
     if style_dim:
         out["huafeng.style_dim"] = str(style_dim)
     return out
