@@ -144,8 +144,8 @@ class PretrainedCIN(nn.Module):
     #: Exported as ``huafeng.render_scale``: the engine runs these models at 0.35 of the side (never
     #: under 256 px) and adds the photo's fine detail back (infer/upsample.py). The tables were
     #: learnt on 256 px crops, so at 1024² full resolution draws strokes too small to read: measured
-    #: on held-out photos at 1024² (docs/benchmarks.md), Gram distance 2.1-4.1 → 1.2-3.0, SSIM
-    #: 0.60-0.66 → 0.44-0.61 (still above the peer's 0.37-0.51), and 3.3x the peer's speed.
+    #: on held-out photos at 1024² (docs/benchmarks.md), Gram distance 1.7-4.1 → 1.2-2.9, SSIM
+    #: within 0.05 (the default 0.61 → 0.50; the peer 0.37-0.51), and 3.3x the peer's speed.
     render_scale = 0.35
 
     def __init__(
