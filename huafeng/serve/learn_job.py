@@ -149,7 +149,10 @@ def _tick(
         lo, hi = _TRAIN_SPAN
         left = max(budget - spent, 0.0)
         message = f"training, about {left / 60:.1f} min left"
-        store.update_job(job_id, progress=lo + (hi - lo) * min(spent / budget, 1.0), message=message)
+        try:
+            store.update_job(job_id, progress=lo + (hi - lo) * min(spent / budget, 1.0), message=message)
+        except Exception:  # noqa: BLE001 - the store closing at shutdown; progress is informative only
+            return
 
 
 def _plain(message: str) -> str:

@@ -140,6 +140,7 @@ def test_page_use_my_own_style(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     exe = _chromium()
     monkeypatch.setenv("HUAFENG_STYLES_DIR", str(tmp_path / "styles"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # see tests/serve/test_learn_jobs.py
     painting = tmp_path / "painting.png"
     from tests.serve.test_learn_jobs import painting_bytes
 
