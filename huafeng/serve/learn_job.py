@@ -151,7 +151,7 @@ def _tick(
         message = f"training, about {left / 60:.1f} min left"
         try:
             store.update_job(job_id, progress=lo + (hi - lo) * min(spent / budget, 1.0), message=message)
-        except Exception:  # noqa: BLE001 - the store closing at shutdown; progress is informative only
+        except Exception:
             return
 
 
