@@ -96,6 +96,15 @@ def _read_as(applied: dict[str, Any]) -> str:
     return "read as: " + ", ".join(parts)
 
 
+#: ``--threads``, shared by every command that runs a model.
+ThreadsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--threads", min=1, help="ONNX Runtime threads (default: every physical core, or HUAFENG_THREADS)."
+    ),
+]
+
+
 def _plan_outputs(
     inputs: list[Path], output: Path | None, style: str, fmt: str | None
 ) -> tuple[list[Path], bool]:
@@ -214,13 +223,7 @@ def stylize(
     tile: Annotated[
         int | None, typer.Option(min=0, help="Tile size for large images (0 = never tile; default: auto).")
     ] = None,
-    threads: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            help="ONNX Runtime threads (default: every physical core, or HUAFENG_THREADS).",
-        ),
-    ] = None,
+    threads: ThreadsOption = None,
     mix: Annotated[
         str | None,
         typer.Option(
@@ -524,13 +527,7 @@ def repair_command(
     tile: Annotated[
         int | None, typer.Option(min=0, help="Tile size for large photos (0 = never tile; default: auto).")
     ] = None,
-    threads: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            help="ONNX Runtime threads (default: every physical core, or HUAFENG_THREADS).",
-        ),
-    ] = None,
+    threads: ThreadsOption = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
@@ -1202,14 +1199,7 @@ def video(
     ] = 0.6,
     max_size: Annotated[int | None, typer.Option("--max-size", help="Longest side of the output.")] = None,
     max_frames: Annotated[int | None, typer.Option("--max-frames", help="Only the first N frames.")] = None,
-    threads: Annotated[
-        int | None,
-        typer.Option(
-            "--threads",
-            min=1,
-            help="ONNX Runtime threads (default: every physical core, or HUAFENG_THREADS).",
-        ),
-    ] = None,
+    threads: ThreadsOption = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
