@@ -53,6 +53,7 @@ from huafeng.train.checkpoint import (
     set_rng_state,
 )
 from huafeng.train.ema import EMA
+from huafeng.train.loop import hardware_line
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,13 @@ class RepairDataCfg:
     crop_scale: tuple[float, float] = (0.35, 1.0)
     holdout_every: int = 10
     max_images: int = 0  # 0 = all (tests use a few)
+    #: Share of the detector's samples shown undamaged (mask all 0). Without clean examples the
+    #: segmenter learns that every picture holds damage and flags fur and foliage on clean photos.
+    clean_fraction: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.clean_fraction < 1.0:
+            raise InputError(f"data.clean_fraction {self.clean_fraction} outside [0, 1)")
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,13 @@ class RepairTrainCfg:
     log_every: int = 25
     ckpt_every: int = 200
     sample_every: int = 500
+    #: "all" trains inpainter, discriminator and detector; "detector" only the detector (the
+    #: inpainter and D stay at their initial weights and are not exported from such a run).
+    parts: str = "all"
+
+    def __post_init__(self) -> None:
+        if self.parts not in ("all", "detector"):
+            raise InputError(f"train.parts {self.parts!r}: valid are all, detector")
 
 
 @dataclass(frozen=True)
@@ -277,7 +292,11 @@ def _truncate_metrics(path: Path, step: int) -> None:
 
 def _save(nets: _Nets, cfg: RepairCfg, ckpt_dir: Path, step: int) -> None:
     save_checkpoint(
-        ckpt_dir, step, modules=_modules(nets), optimizers=nets.opts, state={"config": to_dict(cfg)}
+        ckpt_dir,
+        step,
+        modules=_modules(nets),
+        optimizers=nets.opts,
+        state={"config": to_dict(cfg), "hardware": hardware_line(torch.device("cpu"), 1, cfg.train.threads)},
     )
 
 
@@ -290,22 +309,35 @@ def _train_step(
     mask: torch.Tensor,
     step: int,
 ) -> dict[str, float]:
+    terms = _gan_step(nets, feats, cfg, clean, damaged, mask, step) if cfg.train.parts == "all" else {}
+    terms.update(_detector_step(nets, cfg, clean, damaged, mask, step))
+    nets.g_ema.update(nets.g, step)
+    nets.det_ema.update(nets.det, step)
+    return {k: float(v.detach()) for k, v in terms.items()}
+
+
+def _gan_step(
+    nets: _Nets,
+    feats: nn.Module,
+    cfg: RepairCfg,
+    clean: torch.Tensor,
+    damaged: torch.Tensor,
+    mask: torch.Tensor,
+    step: int,
+) -> dict[str, torch.Tensor]:
+    """D step (hinge, once the adversarial term is on), then the inpainter's step."""
     lc = cfg.loss
     adv_w = lc.adversarial * min(1.0, max(0.0, (step - lc.adv_start) / max(lc.adv_ramp, 1)))
     raw = nets.g.raw(damaged, mask)
     comp = torch.where(mask > 0.5, raw, damaged)
-
-    # 1. D step (only once the adversarial term is on: before that it would be wasted compute).
     ld = torch.zeros(())
-    if adv_w > 0:
+    if adv_w > 0:  # before the ramp a D step would be wasted compute
         nets.opts["d"].zero_grad(set_to_none=True)
         real = nets.d(torch.cat([clean, mask], 1))
         fake = nets.d(torch.cat([comp.detach(), mask], 1))
         ld = d_loss("hinge", real, fake)
         ld.backward()
         nets.opts["d"].step()
-
-    # 2. G step.
     nets.opts["g"].zero_grad(set_to_none=True)
     hole = masked_l1(raw, clean, mask)
     valid = masked_l1(raw, clean, 1 - mask)
@@ -319,21 +351,30 @@ def _train_step(
         loss = loss + adv_w * lg
     loss.backward()
     nets.opts["g"].step()
+    return {"g_total": loss, "hole_l1": hole, "valid_l1": valid, "perceptual": perc, "g_adv": lg,
+            "d_hinge": ld}  # fmt: skip
 
-    # 3. Detector step.
+
+def clean_selection(cfg: RepairCfg, step: int, n: int) -> torch.Tensor:
+    """Which of the ``n`` detector samples of ``step`` are shown undamaged (deterministic, N111)."""
+    rng = sample_rng(cfg.train.seed, 11, step)
+    return torch.from_numpy(rng.random(n) < cfg.data.clean_fraction).view(n, 1, 1, 1)
+
+
+def _detector_step(
+    nets: _Nets, cfg: RepairCfg, clean: torch.Tensor, damaged: torch.Tensor, mask: torch.Tensor, step: int
+) -> dict[str, torch.Tensor]:
+    """BCE + soft Dice on the damaged batch, a ``clean_fraction`` of it swapped for clean photos."""
+    sel = clean_selection(cfg, step, len(clean))
+    x = torch.where(sel, clean, damaged)
+    target = torch.where(sel, torch.zeros_like(mask), mask)
     nets.opts["det"].zero_grad(set_to_none=True)
-    logits = nets.det.logits(damaged)
-    bce = F.binary_cross_entropy_with_logits(logits, mask)
-    dice = dice_loss(logits, mask)
-    (bce + lc.detector_dice * dice).backward()
+    logits = nets.det.logits(x)
+    bce = F.binary_cross_entropy_with_logits(logits, target)
+    dice = dice_loss(logits, target)
+    (bce + cfg.loss.detector_dice * dice).backward()
     nets.opts["det"].step()
-
-    # 4. EMA.
-    nets.g_ema.update(nets.g, step)
-    nets.det_ema.update(nets.det, step)
-    terms = {"g_total": loss, "hole_l1": hole, "valid_l1": valid, "perceptual": perc, "g_adv": lg,
-             "d_hinge": ld, "det_bce": bce, "det_dice": dice}  # fmt: skip
-    return {k: float(v.detach()) for k, v in terms.items()}
+    return {"det_bce": bce, "det_dice": dice}
 
 
 def main(argv: list[str] | None = None) -> None:

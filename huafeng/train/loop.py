@@ -325,7 +325,9 @@ def train(
                         "scalers": {"g": scaler_g.state_dict(), "d": scaler_d.state_dict()},
                         # For the model card: compute time summed over resumes, and where it ran.
                         "train_seconds": prior_seconds + train_time,
-                        "hardware": _hardware(device, info.world_size, torch.get_num_threads(), amp_dtype),
+                        "hardware": hardware_line(
+                            device, info.world_size, torch.get_num_threads(), amp_dtype
+                        ),
                     }
                     ckpt_path = ckpt_io.save_checkpoint(
                         ckpt_dir,
@@ -546,7 +548,7 @@ def _progress(enabled: bool) -> Any:
     )
 
 
-def _hardware(device: torch.device, world_size: int, threads: int, amp: torch.dtype | None = None) -> str:
+def hardware_line(device: torch.device, world_size: int, threads: int, amp: torch.dtype | None = None) -> str:
     """One line for the model card: what trained this model, so its minutes mean something."""
     import platform
 
@@ -561,6 +563,6 @@ def _hardware(device: torch.device, world_size: int, threads: int, amp: torch.dt
                     break
         except OSError:
             pass
-        what += f", {os.cpu_count()} cores, {threads} torch thread(s)"
+        what = f"CPU {what}, {os.cpu_count()} cores, {threads} torch thread(s)"
     what += f", {str(amp).removeprefix('torch.')} autocast" if amp is not None else ", fp32"
     return f"{world_size} × {what}" if world_size > 1 else what

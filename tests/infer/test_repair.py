@@ -45,7 +45,11 @@ def test_shipped_models_are_small_trained_and_carded() -> None:
         p = asset_path(name)
         total += p.stat().st_size
         card = model_card(p)["huafeng.card"]
-        assert card["trained_steps"] > 0 and "CPU" in card["hardware"] and card["train_size_px"] <= 128
+        assert (
+            card["trained_steps"] > 0
+            and card["hardware"] not in ("", "unrecorded")
+            and card["train_size_px"] <= 192
+        )
         assert card["data"]["licences"], "the card must carry the training data's licences"
     assert total < 5 * 2**20
 
@@ -198,3 +202,48 @@ def test_cli_stylize_with_repair(
     )
     assert code == 0, err
     assert imageio.read_image(tmp_path / "s.png").size == (160, 104)
+
+
+#: Clean photos on which the first shipped detector flagged 24-55 % of the picture (fur, scales,
+#: foliage at full resolution); the auto mode must leave them (nearly) alone.
+TEXTURED_CLEAN = (
+    "imagenet_n01669191_box_turtle.jpg",
+    "imagenet_n01693334_green_lizard.jpg",
+    "imagenet_n02097298_Scotch_terrier.jpg",
+    "imagenet_n02106382_Bouvier_des_Flandres.jpg",
+    "imagenet_n02457408_three-toed_sloth.jpg",
+)
+
+
+def test_auto_repair_leaves_clean_textured_photos_alone(shared_data: Path) -> None:
+    for name in TEXTURED_CLEAN:
+        rgb = imageio.read_image(shared_data / "content" / name).rgb
+        res = repair_image(imageio.Image(rgb), RepairOptions(threads=1))
+        changed = float((res.image.rgb != rgb).any(-1).mean())
+        assert changed <= 0.01, (name, changed)
+
+
+def test_auto_repair_still_finds_simulated_damage(shared_data: Path) -> None:
+    from huafeng.data.damage import simulate
+    from huafeng.data.transforms import resize_short
+
+    tp = total = 0
+    for i, path in enumerate(sorted((shared_data / "faces").glob("*.jpg"))[10:14]):
+        rgb = resize_short(imageio.read_image(path).rgb, 256)
+        d = simulate(np.ascontiguousarray(rgb), 100 + i)
+        found = repair_image(imageio.Image(d.image), RepairOptions(threads=1)).mask > 0
+        tp, total = tp + int((found & (d.mask > 0)).sum()), total + int(d.mask.sum())
+    assert tp / total > 0.25, tp / total  # measured 0.52 pooled on 90 photos (docs/repair.md)
+
+
+def test_show_mask_writes_what_was_detected(
+    tmp_path: Path, photo: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in.png"
+    imageio.write_image(src, imageio.Image(photo))
+    code, _, err = _run(
+        ["repair", str(src), "-o", str(tmp_path / "out.png"), "--show-mask", str(tmp_path / "m.png")], capsys
+    )
+    assert code == 0, err
+    m = imageio.read_image(tmp_path / "m.png").rgb
+    assert m.shape[:2] == photo.shape[:2] and set(np.unique(m)) <= {0, 255}

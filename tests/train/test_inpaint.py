@@ -102,3 +102,29 @@ def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
         load_repair_config(None, ["train.stepz=3"])
     with pytest.raises(InputError, match="no such config"):
         load_repair_config(tmp_path / "nope.yaml")
+
+
+def test_detector_only_run_sees_clean_samples_and_exports_only_the_detector(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """configs/repair_detector.yaml: clean photos as negatives; the shipped inpainter is kept."""
+    from huafeng.train.inpaint import clean_selection
+    from huafeng.train.inpaint_export import export_run
+
+    cfg = load_repair_config(
+        REPO / "configs" / "repair_detector.yaml",
+        [*TINY, f"data.root={shared_data}", "train.steps=2", "train.threads=1"],
+    )
+    assert cfg.train.parts == "detector" and cfg.data.clean_fraction == 0.4
+    picks = torch.cat([clean_selection(cfg, s, 8).flatten() for s in range(50)]).float()
+    assert 0.3 < float(picks.mean()) < 0.5  # about clean_fraction of the samples, deterministic
+    assert torch.equal(clean_selection(cfg, 3, 8), clean_selection(cfg, 3, 8))
+    last = train_repair(cfg, tmp_path / "det")
+    assert "det_bce" in last and "hole_l1" not in last  # no inpainter step was taken
+    export_run(tmp_path / "det", tmp_path / "onnx")
+    assert (tmp_path / "onnx" / "detector.onnx").is_file()
+    assert not (tmp_path / "onnx" / "inpaint.onnx").exists()
+    with pytest.raises(Exception, match="parts"):
+        load_repair_config(None, ["train.parts=gan"])
+    with pytest.raises(Exception, match="clean_fraction"):
+        load_repair_config(None, ["data.clean_fraction=1.5"])
