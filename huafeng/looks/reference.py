@@ -38,6 +38,8 @@ class ReferenceStats:
     source: str = ""
     noise_at: dict[int, float] | None = None  # median noise with the long side at NOISE_SIDES
     noise_p90_at: dict[int, float] | None = None  # 90th percentile of the photos' noise
+    #: Per-photo content variance of the colours (confidence.content_spread, ΔE²); None = unknown.
+    content_spread: float | None = None
 
     def noise_for_side(self, side: float, p90: bool = False) -> float:
         """Reference noise (median, or 90th percentile) at the long side nearest to ``side``."""
@@ -64,6 +66,7 @@ class ReferenceStats:
             "source": self.source,
             "noise_at": {str(k): round(v, 6) for k, v in (self.noise_at or {}).items()},
             "noise_p90_at": {str(k): round(v, 6) for k, v in (self.noise_p90_at or {}).items()},
+            "content_spread": None if self.content_spread is None else round(self.content_spread, 3),
         }
 
     @classmethod
@@ -78,6 +81,9 @@ class ReferenceStats:
             noise_p90 = d.get("noise_p90_at") or {}
             if not isinstance(noise_at, dict) or not isinstance(noise_p90, dict):
                 raise TypeError("noise_at and noise_p90_at must be objects")
+            spread = d.get("content_spread")
+            if spread is not None and not isinstance(spread, (int, float)):
+                raise TypeError("content_spread must be a number")
             return cls(
                 hist,
                 float(sigma),
@@ -86,6 +92,7 @@ class ReferenceStats:
                 str(d.get("source", "")),
                 {int(k): float(v) for k, v in noise_at.items()},
                 {int(k): float(v) for k, v in noise_p90.items()},
+                None if spread is None else float(spread),
             )
         except (KeyError, ValueError, TypeError) as e:
             raise InputError(f"{name}: not a look reference file ({e})") from None
@@ -93,18 +100,16 @@ class ReferenceStats:
 
 def build_reference(images: Sequence[Image], source: str = "") -> ReferenceStats:
     """Summarise ordinary photos (each weighs the same) into :class:`ReferenceStats`."""
-    from huafeng.looks.fit import (
-        STAT_SIDE,
-        _noise_sigma,
-        _radial_profile,
-        _small,
-    )
+    from huafeng.looks.confidence import content_spread
+    from huafeng.looks.fit import STAT_SIDE, _noise_sigma, _radial_profile, _small, sample_colours
 
     if not images:
         raise InputError("a reference needs at least one photo")
     hist = np.zeros((BINS,) * 3)
     noise, radial = [], []
     noise_at: dict[int, list[float]] = {side: [] for side in NOISE_SIDES}
+    rng = np.random.default_rng(0)
+    samples = []
     for im in images:
         x = to_float(im.rgb)
         small = _small(x, STAT_SIDE)
@@ -116,6 +121,7 @@ def build_reference(images: Sequence[Image], source: str = "") -> ReferenceStats
         hist += (h / h.sum()).reshape(hist.shape)
         noise.append(_noise_sigma(x))
         radial.append(_radial_profile(small))
+        samples.append(sample_colours([small], 2000, rng))
     return ReferenceStats(
         hist / hist.sum(),
         float(np.median(noise)),
@@ -124,6 +130,7 @@ def build_reference(images: Sequence[Image], source: str = "") -> ReferenceStats
         source,
         {k: float(np.median(v)) for k, v in noise_at.items() if v},
         {k: float(np.percentile(v, 90)) for k, v in noise_at.items() if v},
+        content_spread(samples, rng),
     )
 
 
