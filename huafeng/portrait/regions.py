@@ -217,17 +217,28 @@ def with_portrait_mask(
     return dataclasses.replace(opts, mask=mask.astype(np.float32), invert_mask=False), pm
 
 
-def face_colour_only(photo: np.ndarray, styled: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Where ``weight`` is 1: the photo's luma (light, skin detail, features) with the styled
-    result's chroma (the style's palette); a linear blend elsewhere. uint8 in and out.
+#: --face-color moves the face's colour cast at most this far (YCrCb chroma units, 0-255 scale)
+#: and only this share of the way: the palette tints the skin, it does not repaint it.
+FACE_SHIFT_MAX = 18.0
+FACE_SHIFT_SHARE = 0.7
 
-    YCrCb, as in :func:`huafeng.infer.color.preserve_color` but the other way round: there the
-    photo keeps its colours and takes the style's light; here the face keeps its light.
+
+def face_colour_only(photo: np.ndarray, styled: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Where ``weight`` is 1: the photo's luma *and* its fine chroma (skin texture, lips, eyes),
+    with only the low-frequency colour cast moved towards the styled result's; a linear blend
+    elsewhere. uint8 in and out.
+
+    Taking the style's chroma whole (the first version) painted faces flat blue for blue styles —
+    "plastic": the style's chroma has none of the skin's variation. So the shift is the difference
+    of the two images' *blurred* chroma (σ = 3 % of the short side), scaled by FACE_SHIFT_SHARE and
+    clipped to ±FACE_SHIFT_MAX, added to the photo's own chroma.
     """
     yo = cv2.cvtColor(photo, cv2.COLOR_RGB2YCrCb).astype(np.float32)
     ys = cv2.cvtColor(styled, cv2.COLOR_RGB2YCrCb).astype(np.float32)
-    mix = ys.copy()
-    mix[..., 0] = yo[..., 0]
+    sigma = max(1.0, 0.03 * min(photo.shape[:2]))
+    shift = cv2.GaussianBlur(ys[..., 1:], (0, 0), sigma) - cv2.GaussianBlur(yo[..., 1:], (0, 0), sigma)
+    mix = yo.copy()
+    mix[..., 1:] += np.clip(FACE_SHIFT_SHARE * shift, -FACE_SHIFT_MAX, FACE_SHIFT_MAX)
     out = ys + weight[..., None].astype(np.float32) * (mix - ys)
     rgb = cv2.cvtColor(np.clip(out + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
     return np.where(weight[..., None] > 0, rgb, styled)  # the YCrCb round trip is off by 1 elsewhere

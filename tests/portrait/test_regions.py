@@ -118,7 +118,7 @@ def test_user_mask_and_portrait_mask_multiply(astronaut: Image) -> None:
     assert opts.mask[:, : w // 2].max() == 0.0 and opts.mask[0, -1] == 1.0
 
 
-def test_face_colour_keeps_the_faces_light_and_takes_the_styles_colours(astronaut: Image) -> None:
+def test_face_colour_keeps_the_faces_light_and_moves_towards_the_styles_colours(astronaut: Image) -> None:
     small = astronaut.with_rgb(cv2.resize(astronaut.rgb, (160, 160), interpolation=cv2.INTER_AREA))
     st = Stylizer("default", threads=1)
     plain = st.stylize(small, StylizeOptions(threads=1)).rgb
@@ -130,7 +130,8 @@ def test_face_colour_keeps_the_faces_light_and_takes_the_styles_colours(astronau
     }
     luma_err = np.abs(y["o"][..., 0] - y["p"][..., 0])[core].mean()
     assert luma_err < 3.0 < np.abs(y["s"][..., 0] - y["p"][..., 0])[core].mean()  # the photo's light
-    chroma = np.abs(y["o"][..., 1:] - y["s"][..., 1:])[core].mean()
-    assert chroma < 4.0  # the style's colours (up to YCrCb round trips)
+    mean = {k: v[..., 1:][core].mean(0) for k, v in y.items()}
+    # towards the style's colour cast (a bounded tint, test_face_colour.py), not a repaint
+    assert np.abs(mean["o"] - mean["s"]).sum() < np.abs(mean["p"] - mean["s"]).sum()
     far = ~(regions.face_mask(small.size, detect_faces(small.rgb).faces) > 0)
     assert np.array_equal(out[far], plain[far])  # nothing changes away from the faces
