@@ -167,9 +167,7 @@ def detect_learned(
     sess = load_model(model or asset_path("detector.onnx"), threads)
     h, w = rgb.shape[:2]
     s = short / min(h, w)
-    x = rgb
-    if s < 1:
-        x = cv2.resize(rgb, (max(8, round(w * s)), max(8, round(h * s))), interpolation=cv2.INTER_AREA)
+    x = imageio.resize(rgb, (max(8, round(w * s)), max(8, round(h * s)))) if s < 1 else rgb
     xh, xw = x.shape[:2]
     xp = pad_to_multiple(imageio.to_float(x), _multiple(sess))
     (p,) = sess.run(None, {"image": xp.transpose(2, 0, 1)[None]})

@@ -11,12 +11,14 @@ So the learnt displacement is shrunk towards the identity by a Wiener factor
 
 where ``D`` is the observed gap (sliced Wasserstein-2 distance between the two colour samples,
 Oklab × 100 ≈ ΔE units) and ``E`` the gap that content alone produces between sets of the same
-sizes of *ungraded* photos. If the grade ``g`` and the content bias ``b`` are uncorrelated,
-``D² ≈ |g|² + |b|²`` and α is the blend of learnt and identity with the least expected error —
-always below the error of not grading. ``E`` comes from the built-in reference's table (measured
-on subsets of the photos it summarises) or, for a reference folder, from the spread of that
-folder's own photos. A reference that holds *the same scenes* before grading (before/after pairs)
-has no content gap at all, which :func:`is_paired` recognises from the pictures' structure.
+sizes of *ungraded* photos, times ``FitCfg.content_inflation``. If the grade ``g`` and the content
+bias ``b`` are uncorrelated and ``E`` is right, ``D² ≈ |g|² + |b|²`` and α is the blend of learnt
+and identity with the least expected error, below the error of not grading. ``E`` comes from a
+per-photo content variance (:func:`content_spread`): stored in the built-in reference (measured on
+the photos it summarises) or measured on the halves of a reference folder. Sets of one kind of
+subject break the assumption (``docs/looks_and_video.md``: 5 of 60 benchmark cases stay worse).
+A reference that holds *the same scenes* before grading (before/after pairs) has no content gap,
+which :func:`is_paired` recognises from the pictures' structure.
 """
 
 from __future__ import annotations

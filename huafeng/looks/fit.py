@@ -61,9 +61,8 @@ class FitCfg:
     seed: int = 0
     #: E² is multiplied by this before the shrink (confidence.py): a feed of one kind of subject
     #: differs from ordinary photos more than random photos do, which E (random subsets) misses.
-    content_inflation: float = (
-        2.0  # 1, 2, 3 measured on benchmarks/look_safety.py: 2 has the least mean error
-    )
+    #: 1, 2 and 3 were measured on benchmarks/look_safety.py: 2 has the least mean error.
+    content_inflation: float = 2.0
 
     def __post_init__(self) -> None:
         if not 2 <= self.lut_size <= 65:

@@ -246,7 +246,8 @@ def train_repair(
     torch.set_num_threads(cfg.train.threads)
     torch.manual_seed(cfg.train.seed)
     nets = build_nets(cfg)
-    feats = MobileNetV2Features(cfg.loss.taps)
+    # The perceptual net only serves the inpainter's step: a detector-only run never loads it.
+    feats = MobileNetV2Features(cfg.loss.taps) if cfg.train.parts == "all" else None
     start = 0
     latest = find_latest(ckpt_dir) if resume else None
     if latest is not None:
@@ -302,16 +303,21 @@ def _save(nets: _Nets, cfg: RepairCfg, ckpt_dir: Path, step: int) -> None:
 
 def _train_step(
     nets: _Nets,
-    feats: nn.Module,
+    feats: nn.Module | None,
     cfg: RepairCfg,
     clean: torch.Tensor,
     damaged: torch.Tensor,
     mask: torch.Tensor,
     step: int,
 ) -> dict[str, float]:
-    terms = _gan_step(nets, feats, cfg, clean, damaged, mask, step) if cfg.train.parts == "all" else {}
+    """One step of each part the recipe trains (``train.parts``), then their EMAs."""
+    terms: dict[str, torch.Tensor] = {}
+    if cfg.train.parts == "all":
+        if feats is None:
+            raise ValueError("the inpainter's step needs the perceptual feature net")
+        terms = _gan_step(nets, feats, cfg, clean, damaged, mask, step)
+        nets.g_ema.update(nets.g, step)
     terms.update(_detector_step(nets, cfg, clean, damaged, mask, step))
-    nets.g_ema.update(nets.g, step)
     nets.det_ema.update(nets.det, step)
     return {k: float(v.detach()) for k, v in terms.items()}
 
