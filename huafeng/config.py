@@ -201,6 +201,10 @@ class OptimCfg:
     """Generator learning rate (CycleGAN/pix2pix default)."""
     lr_d: float = 2e-4
     """Discriminator learning rate."""
+    lr_convs: float = 0.0
+    """Learning rate of a pretrained base's convolutions when they are trained too
+    (``magenta_cin`` with ``train_convs``); 0 = ``lr_g``. The norm tables want 1e-2, which would
+    wreck convolutions trained for months: they need a rate ~100x smaller."""
     betas: tuple[float, float] = (0.5, 0.999)
     """β1 = 0.5 (DCGAN): a long momentum makes the G/D game oscillate."""
     weight_decay: float = 0.0
@@ -218,6 +222,7 @@ class OptimCfg:
         _check(
             self.lr_g > 0 and self.lr_d > 0, f"optim: learning rates must be > 0 ({self.lr_g}, {self.lr_d})"
         )
+        _check(self.lr_convs >= 0, f"optim.lr_convs: must be >= 0, got {self.lr_convs}")
         _check(all(0 <= b < 1 for b in self.betas), f"optim.betas: each must be in [0, 1), got {self.betas}")
         _check(self.weight_decay >= 0, f"optim.weight_decay: must be >= 0, got {self.weight_decay}")
         _check(self.warmup_steps >= 0, f"optim.warmup_steps: must be >= 0, got {self.warmup_steps}")

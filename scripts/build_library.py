@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--export-only", action="store_true", help="skip training; export the run's checkpoint")
     ap.add_argument("--overwrite", action="store_true", help="replace existing files in --out")
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--minutes", type=float, help="stop training cleanly after this much training time")
     args = ap.parse_args(argv)
 
     from huafeng.errors import HuafengError
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = library.prepare(args.recipe, args.run, sets=sets, data=args.data, tiny=args.tiny)
         if not args.export_only:
-            result = library.train_library(cfg, args.run, progress=not args.no_progress)
+            result = library.train_library(cfg, args.run, progress=not args.no_progress, minutes=args.minutes)
             print(f"trained {result.steps} steps, {result.images_per_s:.1f} img/s -> {result.checkpoint}")
         if args.out is not None:
             for path in library.export_library(args.run, args.out, overwrite=args.overwrite):

@@ -33,8 +33,15 @@ FOUR = ("four_traditions", ("starry_night", "great_wave", "ink_shanshui", "water
 
 def _tiny(cfg: RunCfg) -> RunCfg:
     """The first three styles only: the ``--tiny`` pipeline check."""
-    d = cfg.data
-    return replace(cfg, data=replace(d, style=d.style[:3], style_names=d.style_names[:3]))
+    d, kw = cfg.data, dict(cfg.model.generator_kw)
+    for k in ("init_styles", "init_onnx"):  # per-row lists follow the rows
+        if kw.get(k):
+            kw[k] = list(kw[k])[:3]
+    return replace(
+        cfg,
+        model=replace(cfg.model, generator_kw=kw),
+        data=replace(d, style=d.style[:3], style_names=d.style_names[:3]),
+    )
 
 
 def prepare(
@@ -71,13 +78,15 @@ def pick_init_styles(cfg: RunCfg) -> list[int]:
     return pick_for_files(find_images(d, d.content, what="photo"), groups, border=d.style_border)
 
 
-def train_library(cfg: RunCfg, run: Path, *, progress: bool = True) -> Any:
-    """Train (or resume) the multi-style run in ``run``."""
+def train_library(cfg: RunCfg, run: Path, *, progress: bool = True, minutes: float | None = None) -> Any:
+    """Train (or resume) the multi-style run in ``run``; ``minutes``: stop cleanly (checkpoint
+    written) after that much training time, as a lent GPU's budget needs."""
     from huafeng.train.checkpoint import find_latest
     from huafeng.train.loop import train
 
     resume = find_latest(run / "checkpoints") is not None
-    return train(cfg, run, resume=resume, progress=progress)
+    deadline = minutes * 60.0 if minutes is not None else None
+    return train(cfg, run, resume=resume, progress=progress, deadline_s=deadline)
 
 
 # ------------------------------------------------------------------------------------- export

@@ -115,8 +115,9 @@ def train(
     ema = EMA(g, tc.ema_decay)
     gens = [m for k, m in nets.items() if k.startswith("g")]
     discs = [m for k, m in nets.items() if k.startswith("d")]
-    opt_g = _adam([p for m in gens for p in m.parameters()], cfg.optim.lr_g, cfg)
-    opt_d = _adam([p for m in discs for p in m.parameters()], cfg.optim.lr_d, cfg)
+    opt_g = _adam(_g_groups(gens, cfg), cfg.optim.lr_g, cfg)
+    d_params = [p for m in discs for p in m.parameters()]
+    opt_d = _adam([{"params": d_params, "lr0": cfg.optim.lr_d}], cfg.optim.lr_d, cfg)
     # fp16 needs loss scaling (its range underflows small gradients); bf16 and fp32 do not.
     scaler_g = torch.amp.GradScaler(device.type, enabled=amp_dtype is torch.float16)
     scaler_d = torch.amp.GradScaler(device.type, enabled=amp_dtype is torch.float16)
@@ -139,8 +140,11 @@ def train(
             raise InputError(f"{found}: checkpoint was trained with a different model config; cannot resume")
         for name, m in {**nets, "g_ema": ema.model}.items():
             m.load_state_dict(ck.module_state(name))
-        ckpt_io.restore_optimizer(ck, "g", opt_g)
-        ckpt_io.restore_optimizer(ck, "d", opt_d)
+        for name, opt in (("g", opt_g), ("d", opt_d)):
+            lr0 = [grp["lr0"] for grp in opt.param_groups]  # the recipe's rates win on resume
+            ckpt_io.restore_optimizer(ck, name, opt)
+            for grp, r in zip(opt.param_groups, lr0, strict=True):
+                grp["lr0"] = r
         scaler_g.load_state_dict(ck.state["scalers"]["g"])
         scaler_d.load_state_dict(ck.state["scalers"]["d"])
         ckpt_io.set_rng_state(ck.state["rng"], ck.tensors)
@@ -188,10 +192,8 @@ def train(
             t0 = time.perf_counter()
             # Schedules are pure functions of the step: nothing to save, nothing to drift on resume.
             lr_f = cfg.optim.lr_factor(step, tc.steps)
-            for grp in opt_g.param_groups:
-                grp["lr"] = cfg.optim.lr_g * lr_f
-            for grp in opt_d.param_groups:
-                grp["lr"] = cfg.optim.lr_d * lr_f
+            for grp in (*opt_g.param_groups, *opt_d.param_groups):
+                grp["lr"] = grp["lr0"] * lr_f
             gamma = lc.adversarial * _ramp(step, tc.adv_start, tc.adv_ramp)
             torch.manual_seed(_step_seed(tc.seed, step, info.rank))  # dropout, noise: repeatable per step
 
@@ -355,9 +357,24 @@ def train(
 # ------------------------------------------------------------------------------------ helpers
 
 
-def _adam(params: list[nn.Parameter], lr: float, cfg: RunCfg) -> torch.optim.Optimizer:
+def _adam(groups: list[dict[str, Any]], lr: float, cfg: RunCfg) -> torch.optim.Optimizer:
     o = cfg.optim
-    return torch.optim.AdamW(params, lr=lr, betas=o.betas, weight_decay=o.weight_decay)
+    return torch.optim.AdamW(groups, lr=lr, betas=o.betas, weight_decay=o.weight_decay)
+
+
+def _g_groups(gens: list[nn.Module], cfg: RunCfg) -> list[dict[str, Any]]:
+    """The generators' parameter groups, each with its base rate ``lr0`` (the schedule scales it).
+
+    With ``optim.lr_convs`` set, convolution weights (``*conv.weight``: a pretrained base's frozen
+    or fine-tuned part) get that rate and everything else (the norm tables) ``lr_g``.
+    """
+    o = cfg.optim
+    named = [(n, p) for m in gens for n, p in m.named_parameters()]
+    if not o.lr_convs:
+        return [{"params": [p for _, p in named], "lr0": o.lr_g}]
+    convs = [p for n, p in named if n.endswith("conv.weight")]
+    rest = [p for n, p in named if not n.endswith("conv.weight")]
+    return [{"params": rest, "lr0": o.lr_g}, {"params": convs, "lr0": o.lr_convs, "lr": o.lr_convs}]
 
 
 def _step(
