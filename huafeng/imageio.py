@@ -452,12 +452,60 @@ def encode_animation(
     buf = io.BytesIO()
     kw: dict[str, object] = {"save_all": True, "append_images": pils[1:], "duration": durs, "loop": loop}
     if fmt == "GIF":
-        kw["disposal"] = 2
+        pils, has_alpha = _gif_frames(pils)
+        kw["append_images"] = pils[1:]
+        # Opaque frames: keep the previous frame (disposal 1), so Pillow writes only the rectangle
+        # that changed. Transparent ones must clear it (disposal 2) or old pixels would show through.
+        kw["disposal"] = 2 if has_alpha else 1
         kw["optimize"] = False
+        if has_alpha:
+            kw["transparency"] = _GIF_CLEAR
     else:
         kw["quality"] = 90
     pils[0].save(buf, format=fmt, **kw)
     return buf.getvalue()
+
+
+_GIF_CLEAR = 255  # the palette index kept for transparent pixels
+
+
+def _gif_frames(pils: list[PILImage.Image]) -> tuple[list[PILImage.Image], bool]:
+    """Every frame quantised to **one** palette, learnt once from a mosaic of the frames.
+
+    Why: Pillow's default quantises each frame on its own (median cut per frame, 13-23 s for a
+    sticker), and frames with different palettes cannot be written as differences. With one
+    palette, an unchanged frame dithers to the same indices, so the GIF writer stores only the
+    rectangle that changed. Floyd-Steinberg stays on: without it a palette learnt mostly from
+    painted frames tinted a morph's photo frames green (looked at, session 6).
+    """
+    has_alpha = any(p.mode == "RGBA" for p in pils)
+    rgb = [p.convert("RGB") for p in pils]
+    picks = rgb[:: max(1, len(rgb) // 12)]
+    w, h = picks[0].size
+    s = min(1.0, 320 / max(w, h))
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    mosaic = PILImage.new("RGB", (size[0], size[1] * len(picks)))
+    for i, im in enumerate(picks):
+        mosaic.paste(im.resize(size, PILImage.Resampling.BOX), (0, i * size[1]))
+    palette = mosaic.quantize(255 if has_alpha else 256, method=PILImage.Quantize.MEDIANCUT)
+    out: list[PILImage.Image] = []
+    prev_rgb: np.ndarray | None = None
+    prev_idx: np.ndarray | None = None
+    for src, im in zip(pils, rgb, strict=True):
+        idx = np.asarray(im.quantize(palette=palette, dither=PILImage.Dither.FLOYDSTEINBERG)).copy()
+        cur = np.asarray(im)
+        if prev_rgb is not None and prev_idx is not None and prev_rgb.shape == cur.shape:
+            # dither error spreads right and down from whatever changed: pixels whose colour did
+            # not change keep last frame's indices, so the changed rectangle stays small
+            same = (cur == prev_rgb).all(axis=-1)
+            idx[same] = prev_idx[same]
+        prev_rgb, prev_idx = cur, idx.copy()
+        if has_alpha and src.mode == "RGBA":
+            idx[np.asarray(src.getchannel("A")) < 128] = _GIF_CLEAR
+        q = PILImage.fromarray(idx, "P")
+        q.putpalette(palette.getpalette() or [])
+        out.append(q)
+    return out, has_alpha
 
 
 def write_animation(
