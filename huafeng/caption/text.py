@@ -3,19 +3,25 @@
 Cleaning turns whatever a user pastes (control characters, zero-width spaces, bidi marks copied
 from a chat app, 10 000 characters) into text we can draw or a one-line :class:`InputError`.
 
-Line breaking works on *atoms*: a Latin word, or one CJK character, with the punctuation that may
-not begin a line (kinsoku 禁則: ``，。！？」`` …) glued to the atom before it, and the brackets that
-may not end a line (``「（《`` …) glued to the atom after it. Greedy filling of atoms then can never
-put a forbidden character at the start of a line, and an atom wider than the line (a long word,
-``！！！！``) is split only where the rules allow.
+Line breaking works on *atoms*: a Latin word, or a Chinese word (jieba, when a paragraph needs
+breaking at all), or one other CJK character, with the punctuation that may not begin a line
+(kinsoku 禁則: ``，。！？」`` …), sentence-final particles (``吧了呢`` …) and emoji glued to the
+atom before it, and the brackets that may not end a line (``「（《`` …) glued to the atom after it.
+Greedy filling of atoms then can never split "出去" or put a forbidden character or a lone emoji at
+the start of a line, and an atom wider than the line (a long word, ``！！！！``) is split only where
+the rules allow. The lines are then *balanced*: the narrowest width that needs no more lines than
+greedy filling (CSS ``text-wrap: balance``), so a caption is never one long line over one word.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from huafeng.errors import InputError
 
@@ -30,6 +36,11 @@ NO_START = frozenset(
     "︐︑︒︓︔︕︖﹂﹄︶︼︾﹀︙"  # their vertical presentation forms (竖排)
 )
 NO_END = frozenset("([{（［｛〔〈《「『【〘〖〝‘“｟«$￥¥£€#﹁﹃︵︻︽︿")
+# Sentence-final and aspect particles: "走走 / 吧" reads as broken, so they stay with the word before.
+PARTICLES = frozenset("吧了的吗呢啊呀哦啦嘛么哇哈呗咯")
+MAX_WORD = 6
+"""Longer jieba words (rare: idioms, names) may break inside, as single characters do."""
+_HAN_RUN = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]{2,}")
 
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u2060\ufeff\u00ad\u180e]")
@@ -116,11 +127,39 @@ def _is_cjk(ch: str) -> bool:
     )
 
 
-def atoms(paragraph: str) -> list[str]:
-    """Unbreakable pieces of one paragraph; spaces stay attached to the end of the atom before."""
+@functools.cache
+def _tokenizer() -> Any:
+    """A private jieba tokenizer (its dictionary loads once, ~0.6 s, only when a break is needed)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.Tokenizer()
+
+
+def _no_break_before(paragraph: str) -> set[int]:
+    """Indices that continue the atom before them: inside a Chinese word, a particle, an emoji."""
+    keep: set[int] = set()
+    for m in _HAN_RUN.finditer(paragraph):
+        pos = m.start()
+        for w in _tokenizer().cut(m.group(), HMM=True):
+            if len(w) <= MAX_WORD:
+                keep.update(range(pos + 1, pos + len(w)))
+            pos += len(w)
+    for i in range(1, len(paragraph)):
+        ch, before = paragraph[i], paragraph[i - 1]
+        if (ch in PARTICLES and _is_cjk(before)) or (_is_emoji(ch) and before != " "):
+            keep.add(i)
+    return keep
+
+
+def atoms(paragraph: str, *, words: bool = False) -> list[str]:
+    """Unbreakable pieces of one paragraph; spaces stay attached to the end of the atom before.
+
+    ``words``: keep Chinese words, particles and emoji with what precedes them (jieba)."""
+    keep = _no_break_before(paragraph) if words else set()
     raw: list[str] = []
     word = ""
-    for ch in paragraph:
+    for i, ch in enumerate(paragraph):
         if ch == " ":
             word += ch
             raw.append(word)
@@ -128,8 +167,11 @@ def atoms(paragraph: str) -> list[str]:
         elif _is_cjk(ch) or ch in NO_START or ch in NO_END:
             if word:
                 raw.append(word)
-            raw.append(ch)
-            word = ""
+                word = ""
+            if i in keep and raw and not raw[-1].endswith(" "):
+                raw[-1] += ch
+            else:
+                raw.append(ch)
         elif word.endswith(" "):
             raw.append(word)
             word = ch
@@ -171,6 +213,9 @@ def _split_atom(atom: str, measure: Callable[[str], float], width: float) -> lis
         if cur and measure(cur + ch) > width and _can_break(atom, i):
             pieces.append(cur)
             cur = ch
+        elif cur[1:] and measure(cur + ch) > width and _is_emoji(ch) and _can_break(atom, i - 1):
+            pieces.append(cur[:-1])  # an emoji takes the character before it to the next line
+            cur = cur[-1] + ch
         else:
             cur += ch
     if cur:
@@ -179,31 +224,58 @@ def _split_atom(atom: str, measure: Callable[[str], float], width: float) -> lis
 
 
 def _can_break(s: str, i: int) -> bool:
-    return s[i] not in NO_START and s[i - 1] not in NO_END and not _joins(s[i])
+    lone_emoji = _is_emoji(s[i]) and s[i - 1] != " "
+    return s[i] not in NO_START and s[i - 1] not in NO_END and not _joins(s[i]) and not lone_emoji
 
 
-def break_lines(text: str, measure: Callable[[str], float], width: float) -> list[str]:
-    """Greedy line filling under kinsoku rules; explicit ``\\n`` always breaks.
+def break_lines(
+    text: str, measure: Callable[[str], float], width: float, *, balance: bool = True
+) -> list[str]:
+    """Lines under kinsoku rules, breaking between words, balanced; ``\n`` always breaks.
 
     ``measure`` returns the advance of a string at the current size. A line may still overflow
     when the rules leave no legal break (``"！！！！"``); auto-fit then shrinks the size.
     """
     lines: list[str] = []
     for para in text.split("\n"):
-        cur = ""
-        for atom in atoms(para):
-            if cur and not cur.strip():
-                cur = ""  # only the space left over from splitting a too-wide word: no blank line
-            if measure((cur + atom).rstrip()) <= width or not cur:
-                cur += atom
-                if measure(cur.rstrip()) > width:  # a single atom wider than the line
-                    *done, cur = _split_atom(cur, measure, width)
-                    lines.extend(p.rstrip() for p in done)
-            else:
-                lines.append(cur.rstrip())
-                cur = atom
-                if measure(cur.rstrip()) > width:
-                    *done, cur = _split_atom(cur, measure, width)
-                    lines.extend(p.rstrip() for p in done)
-        lines.append(cur.rstrip())
+        pieces = atoms(para, words=measure(para) > width)
+        got = _fill(pieces, measure, width)
+        if balance and len(got) > 1:
+            got = _balanced(pieces, measure, width, len(got))
+        lines.extend(got)
+    return lines
+
+
+def _balanced(pieces: list[str], measure: Callable[[str], float], width: float, n: int) -> list[str]:
+    """Greedy filling at the narrowest width (binary search) that still gives ``n`` lines."""
+    widest = max(measure(a.rstrip()) for a in pieces)
+    lo, hi = min(widest, width), width
+    for _ in range(12):
+        mid = (lo + hi) / 2
+        if len(_fill(pieces, measure, mid)) <= n:
+            hi = mid
+        else:
+            lo = mid
+    return _fill(pieces, measure, hi)
+
+
+def _fill(pieces: list[str], measure: Callable[[str], float], width: float) -> list[str]:
+    """Greedy line filling of one paragraph's atoms."""
+    lines: list[str] = []
+    cur = ""
+    for atom in pieces:
+        if cur and not cur.strip():
+            cur = ""  # only the space left over from splitting a too-wide word: no blank line
+        if measure((cur + atom).rstrip()) <= width or not cur:
+            cur += atom
+            if measure(cur.rstrip()) > width:  # a single atom wider than the line
+                *done, cur = _split_atom(cur, measure, width)
+                lines.extend(p.rstrip() for p in done)
+        else:
+            lines.append(cur.rstrip())
+            cur = atom
+            if measure(cur.rstrip()) > width:
+                *done, cur = _split_atom(cur, measure, width)
+                lines.extend(p.rstrip() for p in done)
+    lines.append(cur.rstrip())
     return lines
