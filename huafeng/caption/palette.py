@@ -3,9 +3,10 @@
 The palette is k-means in CIE Lab (distances there track perceived colour differences, unlike
 RGB). A caption takes the palette's most colourful swatch for its fill and its darkest (or
 lightest) for the outline, keeps their hue and chroma, and moves only their lightness until the
-WCAG 2 contrast ratio between fill and outline reaches 4.5:1 (the "AA" level for body text) and
-the outline stands 3:1 off the background behind it. So the words look like they belong to a
-Starry Night or an ink painting, yet still read.
+WCAG 2 contrast ratio between fill and outline reaches 4.5:1 (the "AA" level for body text), the
+outline stands 3:1 off the background behind it, and so does the fill (without that last check a
+grey video got light-grey letters with a grey outline: 1.4-1.6:1 against the frame). So the words
+look like they belong to a Starry Night or an ink painting, yet still read.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ RGB = tuple[int, int, int]
 
 FILL_CONTRAST = 4.5  # fill vs outline (WCAG AA, normal text)
 EDGE_CONTRAST = 3.0  # outline vs background (WCAG AA, large text / graphics)
+BODY_CONTRAST = 3.0  # fill vs background: the letters themselves, not only their rim
 
 
 def palette(rgb: np.ndarray, k: int = 6, *, seed: int = 0) -> list[RGB]:
@@ -94,12 +96,16 @@ def pick_colors(colors: list[RGB], background: RGB) -> TextColors:
     """Fill and outline from the palette for text over ``background`` (the mean under the box).
 
     Light fill with a dark outline is the readable default (it survives busy backgrounds); over a
-    very light background the roles swap so the outline does not vanish into it.
+    mid-grey or lighter background the roles swap, so neither the letters nor their outline
+    vanish into it.
     """
-    light_fill = luminance(background) < 0.6
+    # Light letters are the meme look, kept while white can still stand BODY_CONTRAST off the
+    # background; over mid-greys and brighter (luminance above ~0.3) dark letters read better.
+    light_fill = contrast((255, 255, 255), background) >= BODY_CONTRAST + 0.5
     vivid = max(colors, key=lambda c: _chroma(c) + 0.2 * _lab(c)[0] * (1 if light_fill else -1))
     dark = min(colors, key=luminance) if light_fill else max(colors, key=luminance)
     outline = push(dark, lighter=not light_fill, against=background, ratio=EDGE_CONTRAST)
-    fill = push(vivid, lighter=light_fill, against=outline, ratio=FILL_CONTRAST)
+    fill = push(vivid, lighter=light_fill, against=background, ratio=BODY_CONTRAST)
+    fill = push(fill, lighter=light_fill, against=outline, ratio=FILL_CONTRAST)
     shadow = (0, 0, 0) if light_fill else (255, 255, 255)
     return TextColors(fill, outline, shadow)

@@ -10,13 +10,17 @@ on screen.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from huafeng.caption import layout as L
 from huafeng.caption.compose import Caption, draw_caption, plan_caption
+from huafeng.caption.palette import contrast, palette, pick_colors
 from huafeng.caption.place import Scene
 from huafeng.caption.sticker import ease_out_back
 from huafeng.caption.subs import Cue, parse_subtitles
@@ -26,6 +30,9 @@ from huafeng.imageio import Image, check_writable
 POP_S = 0.25
 FADE_S = 0.15
 MAX_ON_SCREEN = 3
+RECOLOUR_BELOW = 2.0
+"""A cue's colours are re-picked (once per drop) when the frame under it changes so much that its
+letters stand less than this contrast ratio off it: a cut from a dark shot to a grey one."""
 
 
 @dataclass
@@ -52,6 +59,22 @@ def _plan(frame: Image, cue: Cue, on_screen: list[Caption], photo: Image) -> Cap
     )
 
 
+def _box_mean(rgb: np.ndarray, cap: Caption) -> tuple[int, int, int]:
+    x, y, w, h = cap.box
+    m = rgb[y : y + h, x : x + w].reshape(-1, 3).mean(axis=0)
+    return int(m[0]), int(m[1]), int(m[2])
+
+
+def _keep_legible(cap: Caption, rgb: np.ndarray) -> Caption:
+    """The cue's colours measured against *this* frame under it; re-picked when they fall below
+    :data:`RECOLOUR_BELOW` (planned on the cue's first frame, they can meet a different shot)."""
+    bg = _box_mean(rgb, cap)
+    if contrast(cap.colors.fill, bg) >= RECOLOUR_BELOW:
+        return cap
+    colours = pick_colors(palette(rgb), bg)
+    return dataclasses.replace(cap, colors=colours)
+
+
 def subtitled_frames(
     frames: Iterator[Image], cues: list[Cue], fps: float, notes: list[str], stylizer: object | None = None
 ) -> Iterator[Image]:
@@ -75,6 +98,7 @@ def subtitled_frames(
                 except InputError as e:
                     raise InputError(f"subtitle {k + 1} ({cue.start:.2f} s): {e}") from None
                 notes.extend(f"subtitle {k + 1}: {n}" for n in plans[k].notes)
+            plans[k] = _keep_legible(plans[k], rgb)
             age, left = t - cue.start, cue.end - t
             # starts at 70 % size and 80 % opacity: the first frame of a cue is already readable
             scale = 0.7 + 0.3 * ease_out_back(min(1.0, age / POP_S))
