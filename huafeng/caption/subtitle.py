@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from huafeng.caption import layout as L
-from huafeng.caption.compose import Caption, draw_caption, plan_caption
+from huafeng.caption.compose import Caption, box_mean, draw_caption, plan_caption
 from huafeng.caption.palette import contrast, palette, pick_colors
 from huafeng.caption.place import Scene
 from huafeng.caption.sticker import ease_out_back
@@ -59,16 +59,10 @@ def _plan(frame: Image, cue: Cue, on_screen: list[Caption], photo: Image) -> Cap
     )
 
 
-def _box_mean(rgb: np.ndarray, cap: Caption) -> tuple[int, int, int]:
-    x, y, w, h = cap.box
-    m = rgb[y : y + h, x : x + w].reshape(-1, 3).mean(axis=0)
-    return int(m[0]), int(m[1]), int(m[2])
-
-
 def _keep_legible(cap: Caption, rgb: np.ndarray) -> Caption:
     """The cue's colours measured against *this* frame under it; re-picked when they fall below
     :data:`RECOLOUR_BELOW` (planned on the cue's first frame, they can meet a different shot)."""
-    bg = _box_mean(rgb, cap)
+    bg = box_mean(rgb, cap.box)
     if contrast(cap.colors.fill, bg) >= RECOLOUR_BELOW:
         return cap
     colours = pick_colors(palette(rgb), bg)

@@ -231,7 +231,7 @@ def _can_break(s: str, i: int) -> bool:
 def break_lines(
     text: str, measure: Callable[[str], float], width: float, *, balance: bool = True
 ) -> list[str]:
-    """Lines under kinsoku rules, breaking between words, balanced; ``\n`` always breaks.
+    """Lines under kinsoku rules, breaking between words, balanced; ``\\n`` always breaks.
 
     ``measure`` returns the advance of a string at the current size. A line may still overflow
     when the rules leave no legal break (``"！！！！"``); auto-fit then shrinks the size.

@@ -111,6 +111,16 @@ def mobilenet_v2_state_dict(path: str | Path | None = None) -> dict[str, torch.T
     return state
 
 
+def deepest_block(taps: Sequence[str]) -> int:
+    """The highest ``features.N`` block any of ``taps`` reads: the network is cut after it."""
+    return max(int(t.split(".")[1]) for t in taps)
+
+
+def features_up_to(state: dict[str, torch.Tensor], last: int) -> dict[str, torch.Tensor]:
+    """The ``features.0``-``features.<last>`` entries of a MobileNetV2 state dict (all a loss loads)."""
+    return {k: v for k, v in state.items() if k.startswith("features.") and int(k.split(".")[1]) <= last}
+
+
 class MobileNetV2(nn.Module):
     """The full classifier (``features`` + ``classifier``), for checking that the weights load and work."""
 
@@ -201,13 +211,10 @@ class MobileNetV2Features(nn.Module):
                 )
         self.taps = tuple(taps)
         self.smoothing = smoothing
-        last = max(int(t.split(".")[1]) for t in self.taps)
+        last = deepest_block(self.taps)
         self.features = nn.Sequential(*list(full)[: last + 1])
         if pretrained or weights is not None:
-            state = mobilenet_v2_state_dict(weights)
-            keep = {
-                k: v for k, v in state.items() if k.startswith("features.") and int(k.split(".")[1]) <= last
-            }
+            keep = features_up_to(mobilenet_v2_state_dict(weights), last)
             self.features.load_state_dict(
                 {k.removeprefix("features."): v for k, v in keep.items()}, strict=True
             )
