@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
 # Build the whole style library on a lent GPU (the device tool's H200), in one command:
-#   here:   python scripts/gpu_pack.py        # .gpu/: data at 288 px + the two packages the image lacks
+#   here:   python scripts/gpu_pack.py        # .gpu/: data at 256 px + the two packages the image lacks
 #   device: run(command="bash scripts/gpu_library.sh", carry=[".gpu"], timeout_s=600)
 # It trains configs/library/painterly.yaml bigger than the CPU run (batch 16, 256 px crops, 4,000 steps,
-# bf16; about 8 minutes measured on the budget below) and writes every style's ONNX, the run's metrics
+# bf16; sized for about 8 minutes, not yet run on a GPU) and writes every style's ONNX, the run's metrics
 # and the last sample grid to $OUT. `make library-gpu-check` runs this same script on the CPU at tiny size.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD/.gpu/site:$PWD${PYTHONPATH:+:$PYTHONPATH}"
-PY=${PY:-python3}
+source "$(dirname "$0")/gpu_env.sh"
 OUT=${OUT:-runs/gpu-out}
 RUN=${RUN:-/tmp/library-gpu}
 mkdir -p "$OUT"

@@ -5,15 +5,14 @@
 # Every variant continues the shipped library (configs/library/gpu_continue.yaml: each row starts
 # from its shipped tables) at batch 16, for MINUTES of training time each, in parallel processes;
 # then each is exported and packed as $OUT/<variant>.tgz (styles, metrics, last sample grid, log).
-# Compare them on the CPU afterwards (scripts/gpu_sweep_eval.sh). TINY=1: the same at tiny size on
-# the CPU (make library-sweep-check).
+# Compare them on the CPU afterwards: unpack, then `huafeng eval --protocol heldout --styles <the .onnx
+# files>` against the shipped ones (docs/styles.md). TINY=1: the same at tiny size on the CPU
+# (make library-sweep-check).
 set -uo pipefail
-cd "$(dirname "$0")/.."
-export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD/.gpu/site:$PWD${PYTHONPATH:+:$PYTHONPATH}"
-PY=${PY:-python3}
+source "$(dirname "$0")/gpu_env.sh"
 OUT=${OUT:-runs/gpu-sweep}
 RUN=${RUN:-/tmp/library-sweep}
-MINUTES=${MINUTES:-6.5}
+MINUTES=${MINUTES:-6}
 RECIPE=configs/library/gpu_continue.yaml
 mkdir -p "$OUT" "$RUN"
 # name | overrides (on top of the recipe and COMMON)
