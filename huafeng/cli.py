@@ -764,23 +764,34 @@ def story(
         str, typer.Option("-s", "--style", help="Style name (see `huafeng styles`) or .onnx path.")
     ] = "default",
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="OUT: writes OUT.png (strip) and OUT.gif (animation).")
+        Path, typer.Option("-o", "--output", help="OUT: writes OUT.png (the page) and OUT.gif (animation).")
     ] = Path("story"),
     captions: Annotated[
         Path | None, typer.Option("--captions", help="UTF-8 text file, one caption per line, in order.")
     ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="A title across the top of the page.")] = None,
+    page_format: Annotated[
+        str,
+        typer.Option("--format", help="9:16 (phone story), 1:1 (feed post) or strip (rows of equal panels)."),
+    ] = "9:16",
+    balloon: Annotated[
+        str, typer.Option(help="Captions as box (narration), bubble (speech, tail to the face) or auto.")
+    ] = "auto",
+    width: Annotated[int, typer.Option(min=240, max=2160, help="Page width (px) for 9:16 and 1:1.")] = 1080,
     strength: Annotated[float, typer.Option(min=0.0, max=1.0, help="0 = original, 1 = full style.")] = 1.0,
     preserve_color: Annotated[
         bool, typer.Option("--preserve-color", help="Keep the photos' colours.")
     ] = False,
-    panel: Annotated[int, typer.Option(min=64, max=2048, help="Longest side of each panel (px).")] = 480,
-    columns: Annotated[int, typer.Option(min=0, help="Panels per row (0 = auto).")] = 0,
+    panel: Annotated[
+        int, typer.Option(min=64, max=2048, help="Longest side of each panel (px), for strip.")
+    ] = 480,
+    columns: Annotated[int, typer.Option(min=0, help="Panels per row of a strip (0 = auto).")] = 0,
     video: Annotated[bool, typer.Option("--mp4", help="Also write OUT.mp4 (needs the video extra).")] = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
 ) -> None:
-    """Make a story snippet: photos (+ captions) → one consistently styled comic strip and a GIF."""
+    """Make a story snippet: photos (+ captions, a title) → one styled comic page and a GIF."""
     from huafeng import imageio
-    from huafeng.infer.story import StoryOptions, make_story, write_story
+    from huafeng.story import StoryOptions, make_story, write_story
 
     caps: list[str | None] = []
     if captions is not None:
@@ -788,9 +799,20 @@ def story(
             caps = [line.strip() or None for line in captions.read_text(encoding="utf-8").splitlines()]
         except (OSError, UnicodeDecodeError) as e:
             raise InputError(f"{captions}: cannot read captions ({e})") from None
-    opts = StoryOptions(strength=strength, preserve_color=preserve_color, panel_side=panel, columns=columns)
+    opts = StoryOptions(
+        strength=strength,
+        preserve_color=preserve_color,
+        format=page_format,
+        width=width,
+        panel_side=panel,
+        columns=columns,
+        title=title,
+        balloon=balloon,
+    )
     imgs = [imageio.read_image(p) for p in photos]
     result = make_story(imgs, caps[: len(imgs)], style, opts)
+    for note in result.notes:
+        err.print(f"note: {note}")
     for p in write_story(result, output, video=video, overwrite=overwrite, protect=photos):
         out.print(str(p))
 

@@ -78,3 +78,11 @@ def env_dir(name: str) -> Path | None:
     if str(p).startswith("~"):
         raise InputError(f"{name}={raw!r}: cannot expand {raw.split('/')[0]!r} (no such user)")
     return p
+
+
+def env_file(name: str) -> Path | None:
+    """A file from ``name`` (``~`` expanded as for :func:`env_dir`), or None when unset."""
+    p = env_dir(name)
+    if p is not None and not p.is_file():
+        raise InputError(f"{name}={os.environ.get(name, '').strip()!r}: no such file")
+    return p

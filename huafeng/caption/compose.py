@@ -32,9 +32,9 @@ class Caption:
     box: Box  # where the rasterised block (with its padding) sits: x, y, w, h
     colors: TextColors
     notes: list[str] = field(default_factory=list)
-    masks: tuple[np.ndarray, np.ndarray] | None = None  # cached rasterisation of the whole text
+    masks: L.Raster | None = None  # cached rasterisation of the whole text
 
-    def raster(self, upto: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def raster(self, upto: int | None = None) -> L.Raster:
         if upto is not None and upto < self.block.n_chars:
             return L.rasterise(self.block, upto=upto)
         if self.masks is None:
@@ -130,17 +130,21 @@ def caption_masks(
     angle: float = 0.0,
     offset: tuple[float, float] = (0.0, 0.0),
     window: Box | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(fill, outline)`` masks of the picture (or of its ``window``), the block scaled/rotated
-    about its centre and moved."""
-    fill, outline = cap.raster(upto)
+) -> L.Raster:
+    """The caption's :class:`~huafeng.caption.layout.Raster` over the picture (or its ``window``),
+    the block scaled/rotated about its centre and moved."""
+    raster = cap.raster(upto)
     x, y, bw, bh = cap.box
     wx, wy, ww, wh = window or (0, 0, *size)
     m = cv2.getRotationMatrix2D((bw / 2.0, bh / 2.0), angle, scale)
     m[0, 2] += x + offset[0] - wx
     m[1, 2] += y + offset[1] - wy
-    warp = [cv2.warpAffine(a, m, (ww, wh), flags=cv2.INTER_LINEAR, borderValue=0.0) for a in (fill, outline)]
-    return warp[0], warp[1]
+
+    def warp(a: np.ndarray) -> np.ndarray:
+        return cv2.warpAffine(a, m, (ww, wh), flags=cv2.INTER_LINEAR, borderValue=0.0)
+
+    color = None if raster.color is None else warp(raster.color)
+    return L.Raster(warp(raster.fill), warp(raster.outline), color)
 
 
 def _window(cap: Caption, size: tuple[int, int], scale: float, offset: tuple[float, float]) -> Box:
@@ -161,8 +165,10 @@ def composite(
     *,
     alpha: float = 1.0,
     shadow_px: float = 0.0,
+    color: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Paint shadow, outline, then fill over ``rgb``; masks are full-size float [0, 1]."""
+    """Paint shadow, outline, fill, then the colour glyphs (``Raster.color``) over ``rgb``;
+    masks are full-size float [0, 1]."""
     out = rgb.astype(np.float32)
     if shadow_px > 0:
         d = max(1, round(shadow_px))
@@ -171,6 +177,10 @@ def composite(
         _over(out, sh * (SHADOW_OPACITY * alpha), colors.shadow)
     _over(out, outline * alpha, colors.outline)
     _over(out, fill * alpha, colors.fill)
+    if color is not None:
+        a3 = color[..., 3:4] * alpha
+        out *= 1.0 - a3
+        out += a3 * color[..., :3]
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -193,10 +203,18 @@ def draw_caption(
     """A copy of ``rgb`` with the caption drawn (moved for animations); only its window is touched."""
     size = (rgb.shape[1], rgb.shape[0])
     win = _window(cap, size, scale, offset)
-    fill, outline = caption_masks(cap, size, upto=upto, scale=scale, angle=angle, offset=offset, window=win)
+    fill, outline, color = caption_masks(
+        cap, size, upto=upto, scale=scale, angle=angle, offset=offset, window=win
+    )
     x, y, w, h = win
     out = rgb.copy()
     out[y : y + h, x : x + w] = composite(
-        rgb[y : y + h, x : x + w], fill, outline, cap.colors, alpha=alpha, shadow_px=cap.block.size * 0.05
+        rgb[y : y + h, x : x + w],
+        fill,
+        outline,
+        cap.colors,
+        alpha=alpha,
+        shadow_px=cap.block.size * 0.05,
+        color=color,
     )
     return out

@@ -6,9 +6,16 @@ and every run is drawn with its own face. The faces come from registry packages 
 ``caption`` extra, never from the system, so every machine renders the same pixels:
 
 - ``manimgx-fonts``: Noto Sans (Latin, Greek, Cyrillic), Noto Sans Hebrew/Arabic, Noto Sans
-  Symbols and Noto Emoji (a *monochrome* outline emoji face: emoji are drawn in the text colour;
-  PyPI has no colour emoji font we can ship, and a monochrome glyph beats a tofu box);
+  Symbols and Noto Emoji (a *monochrome* outline emoji face);
 - ``manimgx-fonts-cjk``: Noto Sans CJK (variable weight ``.ttc``; we use the SC face).
+
+**Colour emoji** come from Noto Color Emoji (OFL), which no PyPI package ships in a form Pillow can
+draw (the one wheel that carries it has the COLRv1 build, which FreeType in Pillow renders blank),
+so it is the one face taken from the system: Debian's ``fonts-noto-color-emoji`` (``make test``
+and ``make demo`` install it where they can), or any CBDT/COLRv0 font named by
+``HUAFENG_EMOJI_FONT``. It sits before the monochrome face, which still draws emoji when the
+colour font is missing (a monochrome glyph beats a tofu box). A CBDT font has bitmaps at one size
+only (109 px), so its glyphs are drawn at that size and scaled (:attr:`Face.strike`).
 
 A character no face covers is dropped and reported (never drawn as a tofu box □).
 """
@@ -22,7 +29,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import ImageFont
+import numpy as np
+from PIL import Image as PILImage
+from PIL import ImageDraw, ImageFont
 
 from huafeng.errors import InputError
 
@@ -42,6 +51,13 @@ _FACES: tuple[tuple[str, str, int, str], ...] = (
 )
 _REQUIRED = ("latin", "cjk")
 
+#: Where systems put Noto Color Emoji (Debian/Ubuntu, Arch, Fedora); HUAFENG_EMOJI_FONT comes first.
+COLOR_EMOJI_FILES = (
+    "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
+    "/usr/share/fonts/noto/NotoColorEmoji.ttf",
+    "/usr/share/fonts/google-noto-color-emoji-fonts/NotoColorEmoji.ttf",
+)
+
 # Characters that never start a run of their own: they modify the previous character (variation
 # selectors, skin tones, ZWJ inside emoji sequences, combining marks) and must stay with its face.
 _JOINERS = {0x200D, 0xFE0E, 0xFE0F, 0x20E3}
@@ -53,12 +69,45 @@ class Face:
     path: Path
     index: int
     cmap: frozenset[int]
+    color: bool = False
+    """Glyphs carry their own colours (drawn with ``embedded_color``), not the text colour."""
+    strike: int = 0
+    """A bitmap colour face (CBDT) loads at this pixel size only; 0 = any size (outlines)."""
 
     def covers(self, ch: str) -> bool:
         return ord(ch) in self.cmap
 
     def font(self, size: int, weight: int = 900) -> ImageFont.FreeTypeFont:
-        return _load(self.path, self.index, size, weight)
+        """The face at ``size`` px (a bitmap face at its strike: scale by :meth:`scale`)."""
+        return _load(self.path, self.index, self.strike or size, weight)
+
+    def scale(self, size: int) -> float:
+        return size / self.strike if self.strike else 1.0
+
+    def advance(self, run: str, size: int, weight: int = 900) -> float:
+        """How far ``run`` moves the pen at ``size`` px."""
+        return float(self.font(size, weight).getlength(run)) * self.scale(size)
+
+    def render_color(self, run: str, size: int) -> tuple[np.ndarray, tuple[float, float]]:
+        """``run`` in its own colours: RGBA uint8 and the offset of its top-left from the
+        baseline-left anchor ("ls"), both at ``size`` px."""
+        return _render_color(self.path, self.index, self.strike, run, size)
+
+
+@functools.lru_cache(maxsize=512)
+def _render_color(
+    path: Path, index: int, strike: int, run: str, size: int
+) -> tuple[np.ndarray, tuple[float, float]]:
+    font = _load(path, index, strike or size, 400)
+    left, top, right, bottom = (int(v) for v in font.getbbox(run, anchor="ls"))
+    im = PILImage.new("RGBA", (max(1, right - left), max(1, bottom - top)), (0, 0, 0, 0))
+    ImageDraw.Draw(im).text((-left, -top), run, font=font, anchor="ls", embedded_color=True)
+    s = size / strike if strike else 1.0
+    if s != 1.0:
+        im = im.resize(
+            (max(1, round(im.width * s)), max(1, round(im.height * s))), PILImage.Resampling.LANCZOS
+        )
+    return np.asarray(im), (left * s, top * s)
 
 
 @functools.lru_cache(maxsize=256)
@@ -156,6 +205,38 @@ class FontChain:
         return out
 
 
+def color_emoji_file() -> Path | None:
+    """The colour emoji font to use, if any (``HUAFENG_EMOJI_FONT``, else a system Noto Color Emoji)."""
+    from huafeng.envsettings import env_file
+
+    named = env_file("HUAFENG_EMOJI_FONT")
+    if named is not None:
+        return named
+    return next((Path(p) for p in COLOR_EMOJI_FILES if Path(p).is_file()), None)
+
+
+def _color_face(path: Path) -> Face | None:
+    """A :class:`Face` for a colour font (CBDT bitmaps or COLRv0 layers), or None if unusable."""
+    from fontTools.ttLib import TTFont
+
+    try:
+        tt = TTFont(str(path), lazy=True)
+        try:
+            tables = set(tt.keys())
+            strike = 0
+            if "CBLC" in tables:
+                strike = int(tt["CBLC"].strikes[0].bitmapSizeTable.ppemY)
+            elif "COLR" not in tables or tt["COLR"].version != 0:
+                return None  # COLRv1 (or no colour at all): Pillow would draw nothing
+        finally:
+            tt.close()
+        face = Face("emoji_color", path, 0, _cmap(path, 0), color=True, strike=strike)
+        face.font(strike or 32)  # loads, or raises OSError
+    except Exception:
+        return None
+    return face
+
+
 @functools.lru_cache(maxsize=1)
 def default_chain() -> FontChain:
     """The shipped chain; raises :class:`InputError` naming the extra when its fonts are missing."""
@@ -165,6 +246,12 @@ def default_chain() -> FontChain:
         path = _find(package, filename)
         if path is None:
             continue
+        if role == "emoji":  # the colour face, where there is one, draws emoji before the outline face
+            color_path = color_emoji_file()
+            color = _color_face(color_path) if color_path is not None else None
+            if color is not None:
+                faces.append(color)
+                roles.add(color.role)
         faces.append(Face(role, path, index, _cmap(path, index)))
         roles.add(role)
     missing = [r for r in _REQUIRED if r not in roles]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+import cv2
 import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageDraw
@@ -101,7 +103,7 @@ def _measure(chain: FontChain, size: int, weight: int) -> Callable[[str], float]
 
     def measure(s: str) -> float:
         if s not in cache:
-            cache[s] = sum(face.font(size, weight).getlength(run) for run, face in chain.runs(s))
+            cache[s] = sum(face.advance(run, size, weight) for run, face in chain.runs(s))
         return cache[s]
 
     return measure
@@ -137,7 +139,7 @@ def layout(text: str, chain: FontChain, size: int, max_extent: float, spec: Text
         y = baseline0 + i * lh
         for run, face in chain.runs(ln):
             block.items.append((x, y, run, face, idx))
-            x += face.font(size, spec.weight).getlength(run)
+            x += face.advance(run, size, spec.weight)
             idx += len(run)
     return block
 
@@ -204,8 +206,21 @@ def _pad_for(size: int, spec: TextSpec) -> int:
     return round(spec.stroke * size) + max(2, size // 8)
 
 
-def rasterise(block: Block, *, upto: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(fill, outline)`` float32 masks of shape ``(height + 2 pad, width + 2 pad)``.
+class Raster(NamedTuple):
+    """A rasterised block: glyph fill and outline masks in [0, 1], and the colour glyphs (emoji).
+
+    ``color`` is None when no colour face drew anything, else float32 ``(h, w, 4)``: RGB in 0..255
+    and alpha in [0, 1]. Colour glyphs are also in both masks (as their silhouette), so they get the
+    outline and shadow that keep them legible, and the compositor paints them over the fill.
+    """
+
+    fill: np.ndarray
+    outline: np.ndarray
+    color: np.ndarray | None
+
+
+def rasterise(block: Block, *, upto: int | None = None) -> Raster:
+    """The block's :class:`Raster`, of shape ``(height + 2 pad, width + 2 pad)``.
 
     ``upto`` draws only the first ``upto`` characters (typewriter), at their final positions.
     The outline mask includes the fill area (it is the glyph dilated by the stroke width).
@@ -217,14 +232,58 @@ def rasterise(block: Block, *, upto: int | None = None) -> tuple[np.ndarray, np.
     df, do = ImageDraw.Draw(fill), ImageDraw.Draw(outline)
     anchor = "mm" if block.spec.vertical else "ls"
     sw = block.stroke_px
+    color: np.ndarray | None = None
     for x, y, run, face, start in block.items:
         if upto is not None:
             if start >= upto:
                 continue
             run = run[: upto - start]
+        if face.color:
+            color = _paste_color(color, (h, w), face, run, block.size, (x + p, y + p), anchor)
+            continue
         font = face.font(block.size, block.spec.weight)
         xy = (x + p, y + p)
         df.text(xy, run, font=font, fill=255, anchor=anchor)
         do.text(xy, run, font=font, fill=255, anchor=anchor, stroke_width=sw, stroke_fill=255)
     scale = np.float32(1.0 / 255.0)
-    return np.asarray(fill, np.float32) * scale, np.asarray(outline, np.float32) * scale
+    fill_m = np.asarray(fill, np.float32) * scale
+    outline_m = np.asarray(outline, np.float32) * scale
+    if color is not None:
+        a = color[..., 3]
+        fill_m = np.maximum(fill_m, a)
+        k = 2 * sw + 1
+        rim = cv2.dilate(a, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) if sw > 0 else a
+        outline_m = np.maximum(outline_m, rim)
+    return Raster(fill_m, outline_m, color)
+
+
+def _paste_color(
+    layer: np.ndarray | None,
+    shape: tuple[int, int],
+    face: Face,
+    run: str,
+    size: int,
+    xy: tuple[float, float],
+    anchor: str,
+) -> np.ndarray:
+    """Draw a colour run into the ``(h, w, 4)`` layer (made on first use) at the text anchor."""
+    if layer is None:
+        layer = np.zeros((*shape, 4), np.float32)
+    rgba, (dx, dy) = face.render_color(run, size)
+    gh, gw = rgba.shape[:2]
+    if anchor == "mm":  # vertical: the glyph is centred on the cell's centre
+        x0, y0 = round(xy[0] - gw / 2), round(xy[1] - gh / 2)
+    else:
+        x0, y0 = round(xy[0] + dx), round(xy[1] + dy)
+    ys, xs = max(0, y0), max(0, x0)
+    ye, xe = min(shape[0], y0 + gh), min(shape[1], x0 + gw)
+    if ye <= ys or xe <= xs:
+        return layer
+    src = rgba[ys - y0 : ye - y0, xs - x0 : xe - x0].astype(np.float32)
+    a = src[..., 3:4] / 255.0
+    dst = layer[ys:ye, xs:xe]
+    # "over" in straight alpha: later glyphs cover earlier ones where they overlap
+    out_a = a + dst[..., 3:4] * (1 - a)
+    rgb = (src[..., :3] * a + dst[..., :3] * dst[..., 3:4] * (1 - a)) / np.maximum(out_a, 1e-6)
+    layer[ys:ye, xs:xe] = np.concatenate([rgb, out_a], axis=-1)
+    return layer

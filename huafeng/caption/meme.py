@@ -63,8 +63,8 @@ def render_meme(
     for text, region in texts:
         where = "auto" if vertical and isinstance(region, str) else region
         cap = plan_caption(out, text, region=where, spec=spec, scene=scene)
-        fill, outline = caption_masks(cap, base.size)
-        out = composite(out, fill, outline, cap.colors, shadow_px=cap.block.size * 0.05)
+        fill, outline, color = caption_masks(cap, base.size)
+        out = composite(out, fill, outline, cap.colors, shadow_px=cap.block.size * 0.05, color=color)
         outline_all = np.maximum(outline_all, outline)
         notes.extend(cap.notes)
         if vertical:  # the second column block must not land on the first

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response, StreamingResponse
@@ -22,12 +22,12 @@ from starlette.concurrency import run_in_threadpool
 from huafeng.errors import InputError
 from huafeng.infer.engine import StylizeOptions
 from huafeng.infer.filters import list_filters
-from huafeng.infer.story import MAX_CAPTION_CHARS
 from huafeng.infer.styles import list_styles, resolve_style
 from huafeng.infer.traditions import tradition_label, tradition_rank
 from huafeng.serve.service import Result, Service
 from huafeng.serve.store import INPUT_MIME, check_sha
 from huafeng.serve.uploads import UploadError, check_upload, decode_upload
+from huafeng.story import MAX_CAPTION_CHARS, MAX_TITLE_CHARS
 
 _MAX_OFFSET = 10**9  # far past any history, far inside SQLite's signed 64-bit integers
 
@@ -232,6 +232,13 @@ async def create_story(
     strength: Annotated[float, Form(ge=0.0, le=1.0)] = 1.0,
     preserve_color: Annotated[bool, Form()] = False,
     video: Annotated[bool, Form(description="Also make an MP4")] = False,
+    page_format: Annotated[
+        Literal["9:16", "1:1", "strip"], Form(alias="format", description="9:16 story, 1:1 post or strip")
+    ] = "9:16",
+    title: Annotated[str, Form(max_length=MAX_TITLE_CHARS, description="Title across the top")] = "",
+    balloon: Annotated[
+        Literal["auto", "box", "bubble"], Form(description="Caption boxes or speech balloons")
+    ] = "auto",
 ) -> dict[str, Any]:
     svc = service(request)
     if not 1 <= len(photos) <= svc.settings.max_story_photos:
@@ -254,6 +261,9 @@ async def create_story(
         "preserve_color": preserve_color,
         "captions": caps,
         "video": video,
+        "format": page_format,
+        "title": title.strip() or None,
+        "balloon": balloon,
     }
     job = svc.submit_story(datas, params)
     return job.public()

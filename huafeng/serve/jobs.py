@@ -17,10 +17,10 @@ from typing import Any
 from huafeng.errors import InputError
 from huafeng.imageio import encode_animation, encode_image, fit_side, read_image
 from huafeng.infer.engine import StylizeOptions, Stylizer
-from huafeng.infer.story import StoryOptions, make_story
 from huafeng.infer.styles import StyleInfo, resolve_style
 from huafeng.serve.settings import ServeSettings
 from huafeng.serve.store import Job, Store
+from huafeng.story import StoryOptions, make_story
 
 MIME = {
     "JPEG": "image/jpeg",
@@ -45,7 +45,7 @@ def run_job(store: Store, settings: ServeSettings, job: Job, stopping: Stopping)
 def run_story(store: Store, settings: ServeSettings, job: Job, stopping: Stopping) -> dict[str, str]:
     """Photos (+ captions) → strip PNG, GIF (and MP4 when asked) as blobs; a history entry."""
     p = job.params
-    side = 2 * int(p.get("panel_side", 480))
+    side = max(2 * int(p.get("panel_side", 480)), 1080)  # a 9:16 page's opening panel is ~1000 px wide
     photos = []
     for sha in job.inputs:
         found = store.blob(sha)
@@ -60,6 +60,9 @@ def run_story(store: Store, settings: ServeSettings, job: Job, stopping: Stoppin
         strength=float(p.get("strength", 1.0)),
         preserve_color=bool(p.get("preserve_color", False)),
         panel_side=int(p.get("panel_side", 480)),
+        format=str(p.get("format", "strip")),
+        title=p.get("title") or None,
+        balloon=str(p.get("balloon", "auto")),
         threads=settings.threads_per_worker,
     )
 
@@ -133,7 +136,7 @@ def style_ident(info: StyleInfo) -> str:
 
 
 def story_mp4(story: Any) -> bytes:
-    from huafeng.infer.story import write_story_video
+    from huafeng.story import write_story_video
 
     with tempfile.TemporaryDirectory(prefix="huafeng-story-") as d:
         path = Path(d) / "story.mp4"

@@ -18,11 +18,11 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from huafeng.caption.band import caption_band
 from huafeng.errors import InputError
 from huafeng.imageio import Image, atomic_write_bytes, encode_image, fit_side, read_image, resize
 from huafeng.infer.engine import StylizeOptions, Stylizer
 from huafeng.infer.filters import apply_filters, list_filters
-from huafeng.infer.story import add_caption
 from huafeng.infer.styles import list_styles, resolve_style
 from huafeng.serve import jobs
 from huafeng.serve.jobs import MIME
@@ -145,7 +145,7 @@ class Service:
 
             out = apply_look(out, look[0], look[1])
         if caption:  # the band changes the size, so alpha cannot follow; flatten
-            out = Image(rgb=add_caption(out.rgb, caption), exif=out.exif, icc=out.icc)
+            out = Image(rgb=caption_band(out.rgb, caption), exif=out.exif, icc=out.icc)
         fmt = (fmt or ("PNG" if out.alpha is not None else "JPEG")).upper()
         data = encode_image(out, fmt, quality=90)
         hid = None

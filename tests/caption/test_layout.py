@@ -46,16 +46,16 @@ def test_vertical_columns_run_right_to_left_and_top_to_bottom() -> None:
 
 def test_vertical_raster_is_taller_than_wide_for_one_column() -> None:
     b = L.fit("好耶好耶", default_chain(), (200, 400), L.TextSpec(vertical=True))
-    fill, _ = L.rasterise(b)
+    fill, _, _ = L.rasterise(b)
     ys, xs = np.nonzero(fill > 0.5)
     assert np.ptp(ys) > 3 * np.ptp(xs)
 
 
 def test_outline_contains_fill_and_typewriter_draws_a_prefix() -> None:
     b = L.fit("ab 打工", default_chain(), (300, 100), L.TextSpec())
-    fill, outline = L.rasterise(b)
+    fill, outline, _ = L.rasterise(b)
     assert (outline >= fill - 1e-6).all() and outline.sum() > fill.sum()
-    part, _ = L.rasterise(b, upto=2)
+    part, _, _ = L.rasterise(b, upto=2)
     assert 0 < part.sum() < fill.sum()
     assert (part <= fill + 1e-6).all()  # same positions: a prefix draws a subset of the pixels
 

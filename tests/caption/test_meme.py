@@ -9,6 +9,7 @@ pytest.importorskip("manimgx_fonts_cjk", reason="caption fonts missing: pip inst
 
 from huafeng import imageio
 from huafeng.caption.compose import draw_caption, plan_caption
+from huafeng.caption.fonts import color_emoji_file
 from huafeng.caption.meme import render_meme
 from huafeng.caption.palette import FILL_CONTRAST, contrast, palette, pick_colors
 from huafeng.caption.place import detect_faces
@@ -117,3 +118,29 @@ def test_explicit_position_pins_the_top_text(chelsea: imageio.Image) -> None:
     assert 40 <= xs.min() <= 60 and 150 <= ys.min() <= 170
     with pytest.raises(InputError, match="outside"):
         render_meme(chelsea, "好耶", at=(5000, 10))
+
+
+@pytest.mark.skipif(
+    color_emoji_file() is None,
+    reason="no colour emoji font (make test installs fonts-noto-color-emoji)",
+)
+def test_emoji_are_drawn_in_their_own_colours() -> None:
+    """Issue: emoji came out as one-colour outlines in the text colour."""
+    grey = imageio.Image(rgb=np.full((320, 480, 3), 128, np.uint8))
+    out = render_meme(grey, "🌊🐱😂", None).rgb
+    chroma = out.max(axis=-1).astype(int) - out.min(axis=-1).astype(int)
+    # a grey picture, grey-derived text colours: only colour glyphs can bring saturated pixels
+    assert (chroma > 80).sum() > 500
+    hues = {tuple(int(v) // 64 for v in px) for px in out[chroma > 80]}
+    assert len(hues) >= 3  # blue, orange, yellow: not one tint
+
+
+def test_caption_band_uses_the_caption_renderer() -> None:
+    from huafeng.caption.band import caption_band
+
+    rgb = np.full((100, 200, 3), 50, np.uint8)
+    assert caption_band(rgb, "  ") is rgb
+    out = caption_band(rgb, "出去走走吧 let's go")
+    assert out.shape[0] > 100 and out.shape[1] == 200
+    band = out[100:]
+    assert (band.mean(axis=-1) < 100).sum() > 50 and (band == 255).all(axis=-1).mean() > 0.5

@@ -341,12 +341,13 @@ $("story-go").addEventListener("click", async () => {
   files.forEach((f) => fd.append("photos", f, f.name));
   document.querySelectorAll("#story-captions input").forEach((i) => fd.append("captions", i.value));
   const l = look(); fd.append("style", l.style); fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
+  fd.append("format", $("story-format").value); fd.append("title", $("story-title").value);
   const bar = $("story-progress"); bar.hidden = false; bar.value = 0; $("story-go").disabled = true;
   try {
     const job = await (await api("/api/v1/stories", { method: "POST", body: fd })).json();
     followJob(job, bar, $("story-status"), $("story-go"), (j) => {
-      $("story-result").replaceChildren(el("img", { src: j.results.gif, alt: "story animation" }), el("img", { src: j.results.strip, alt: "story strip" }),
-        el("p", {}, el("a", { href: j.results.strip, download: "story.png", text: "strip (PNG)" }), " · ", el("a", { href: j.results.gif, download: "story.gif", text: "animation (GIF)" })));
+      $("story-result").replaceChildren(el("img", { src: j.results.gif, alt: "story animation" }), el("img", { src: j.results.strip, alt: "story page" }),
+        el("p", {}, el("a", { href: j.results.strip, download: "story.png", text: "page (PNG)" }), " · ", el("a", { href: j.results.gif, download: "story.gif", text: "animation (GIF)" })));
     });
   } catch (e) { status($("story-status"), e.message, true); $("story-go").disabled = false; }
 });
