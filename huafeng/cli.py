@@ -375,11 +375,12 @@ def _apply_ask(ctx: typer.Context, parsed: Any, opts: Any) -> Any:
     help="Show how an everyday phrase is understood as stylize options (what `stylize --ask` does).\n\n"
     "Chinese, English or both: '来点复古感，淡一点', '国风 yyds', 'make it dreamy, keep the colours', "
     "'like Van Gogh but lighter', '不要黑白'.\n\n"
-    "Understood: styles (国风/水墨/ink, 浮世绘/ukiyo-e, 梵高/van gogh, 呐喊/the scream, 赛博朋克/abstract, "
-    "油画/oil painting, 水彩/watercolor, 素描/sketch, 卡通/anime), looks (复古/vintage, 黑白/b&w, "
-    "老照片/sepia, 胶片/film, 日系, ins风, 氛围感/moody, 梦幻/dreamy), strength (淡一点/lighter, "
-    "稍微/a bit, 浓一点/stronger, 再淡一点, 50%), colours (保留颜色/keep the colours) and negation "
-    "(不要黑白, no filter). The full list: huafeng/caption/lexicon/ask.yaml.",
+    "Understood: styles (国风/水墨/ink, 浮世绘/ukiyo-e, 梵高/van gogh, 呐喊/the scream, 抽象/abstract, "
+    "油画/oil painting, 水彩/watercolor, 素描/sketch, 卡通/anime), looks on the photo itself (复古/vintage, "
+    "黑白/b&w, 老照片/old, 胶片/film, 赛博朋克/neon, 日系, ins风, 氛围感/moody), strength (淡一点/lighter, "
+    "淡淡的, 稍微/a bit, 浓一点/stronger, 超淡, 50%, 七成), colours (保留颜色/keep the colours, 颜色别动, "
+    "don't touch the colors) and negation (不要黑白, no filter). The full list: "
+    "huafeng/caption/lexicon/ask.yaml.",
 )
 def ask_command(
     phrase: Annotated[str, typer.Argument(help="What you would say, in quotes.", show_default=False)],

@@ -37,11 +37,16 @@ from huafeng.infer.styles import StyleInfo, list_styles
 
 MAX_PHRASE_CHARS = 500
 """A request, not a document: longer input is refused before jieba sees it."""
-LOWER, SOFT_STEP, STRONG_STEP, TOUCH = 0.6, 0.5, 2.0, 0.4
-"""淡一点 multiplies strength by LOWER; 稍微/再 raise that to the power 0.5 / 2; 稍微 alone = TOUCH."""
+LOWER, SOFT_STEP, STRONG_STEP, TOUCH, FAINT = 0.6, 0.5, 2.0, 0.75, 0.35
+"""淡一点 multiplies strength by LOWER; 稍微/再 raise that to the power 0.5 / 2; said alone, 稍微
+(a bit, slightly) = TOUCH and 一点点 (a tiny bit, a hint) = FAINT: "slightly vintage" is most of the
+look, a little softened (what people who had not seen the lexicon expected), a hint of it is a trace."""
 MIN_STRENGTH = 0.05
 #: Looks that can stand alone as a style, painterly first: "油画, 黑白" is a black-and-white painting.
-_LOOK_ORDER = ("oil_painting", "watercolor", "pencil_sketch", "cartoon", "retro", "sepia", "bw")
+_LOOK_ORDER = ("oil_painting", "watercolor", "pencil_sketch", "cartoon", "neon", "retro", "sepia", "bw")
+PHOTO = "photo"
+"""The no-painting look: a phrase that names only filters (ins风, 胶片) gets the photo plus them,
+never the default painting model."""
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 _WORD = re.compile(r"\w+(?:['&.\-]\w+)*%?")
 _NUMBER = re.compile(r"^(\d+(?:\.\d+)?)(%?)$")
@@ -74,7 +79,7 @@ class AskParse:
     def with_style(self, style: str) -> AskParse:
         """The parse under an explicit ``--style``, which wins over the phrase's."""
         filters = self.filters
-        if self.look_as_style and self.style is not None:
+        if self.look_as_style and self.style not in (None, PHOTO):
             filters = (self.style, *filters)
         return replace(self, style=style, filters=filters, look_as_style=False)
 
@@ -226,6 +231,9 @@ class _State:
     degree: tuple[str, str] | None = None  # (word, "soft"/"strong") waiting for its modifier
     number_word: str | None = None  # "强度" waiting for its number
     last_mod: tuple[float, bool, int] | None = None  # (strength before, up?, index in matched)
+    color_noun: str | None = None  # "颜色" waiting for its verb in this clause
+    color_verb: tuple[str, bool] | None = None  # (words, keeps the colours?) waiting for its noun
+    style_broad: bool = False  # the style came from a broad concept that a specific one may refine
 
     def said(self, words: str, what: str) -> None:
         self.matched.append((words, what))
@@ -239,12 +247,16 @@ class _State:
         if self.degree is not None:
             word, kind = self.degree
             self.degree = None
-            self.scale(TOUCH if kind == "soft" else 1.0 / LOWER)
+            self.scale({"soft": TOUCH, "faint": FAINT}.get(kind, 1.0 / LOWER))
             self.said(word, f"strength={self.strength:g}")
 
     def boundary(self) -> None:
         self.flush_degree()
+        if self.color_noun is not None and self.color_verb is None and self.negate is not None:
+            self.preserve_color = False  # 颜色就不要了, no colours: the photo's colours are not wanted
+            self.said(f"{self.color_noun} {self.negate}", "preserve_color=false")
         self.negate = self.number_word = self.last_mod = None
+        self.color_noun = self.color_verb = None
 
 
 def parse_ask(
@@ -276,9 +288,37 @@ def parse_ask(
     return _finish(st)
 
 
+def _split(token: str, table: dict[tuple[str, ...], tuple[str, Meaning]]) -> list[str] | None:
+    """A Chinese token the lexicon does not know, cut into the fewest pieces it does know, or None.
+
+    jieba keeps everyday compounds whole (淡淡的, 超淡, 改色, 颜色别动), so the grammar of degree,
+    reduplication and negation is applied to their parts: 超|淡, 淡淡|的, 改|色, 颜色|别|动.
+    """
+    if len(token) < 2 or not _CJK.fullmatch(token):
+        return None
+    best: list[list[str] | None] = [None] * (len(token) + 1)
+    best[0] = []
+    for i in range(len(token)):
+        done = best[i]
+        if done is None:
+            continue
+        for j in range(i + 1, min(len(token), i + _MAX_TERM_CHARS) + 1):
+            later = best[j]
+            if (token[i:j],) in table and (later is None or len(done) + 1 < len(later)):
+                best[j] = [*done, token[i:j]]
+    found = best[len(token)]
+    return found if found is not None and len(found) > 1 else None
+
+
+_MAX_TERM_CHARS = 6
+_REDUPLICATES = ("lower", "higher")
+"""淡淡 / 浓浓: a modifier said twice in a row is said once, softly (reduplication), not twice."""
+
+
 def _match(tokens: list[str], table: dict[tuple[str, ...], tuple[str, Meaning]]) -> list[Any]:
     """Longest-first lexicon match: [(words, Meaning | None | "|")]."""
     out: list[Any] = []
+    tokens = list(tokens)
     i = 0
     while i < len(tokens):
         if tokens[i] == _BOUNDARY:
@@ -289,10 +329,17 @@ def _match(tokens: list[str], table: dict[tuple[str, ...], tuple[str, Meaning]])
             hit = table.get(tuple(tokens[i : i + n]))
             if hit is not None:
                 joiner = "" if _CJK.search(hit[0]) else " "
-                out.append((joiner.join(tokens[i : i + n]), hit[1]))
+                words = joiner.join(tokens[i : i + n])
+                prev = out[-1] if out else None
+                if not (prev and prev[0] == words and hit[1].kind in _REDUPLICATES):
+                    out.append((words, hit[1]))
                 i += n
                 break
         else:
+            pieces = _split(tokens[i], table)
+            if pieces is not None:
+                tokens[i : i + 1] = pieces
+                continue
             out.append((tokens[i], None))
             i += 1
     return out
@@ -310,12 +357,12 @@ def _read(st: _State, words: str, meaning: Meaning | str | None) -> None:
     if kind == "filler":
         return
     last_mod, st.last_mod = st.last_mod, None
-    if kind in ("soft", "strong") and last_mod is not None and st.degree is None:
+    if kind in ("soft", "faint", "strong") and last_mod is not None and st.degree is None:
         _degree_after(st, words, kind, last_mod)  # 淡一点点, lighter by a lot
     elif kind == "negation":
         st.flush_degree()
         st.negate = words
-    elif kind in ("soft", "strong"):
+    elif kind in ("soft", "faint", "strong"):
         if st.degree is not None:
             st.flush_degree()
         st.degree = (words, kind)
@@ -329,6 +376,8 @@ def _read(st: _State, words: str, meaning: Meaning | str | None) -> None:
         st.strength = 0.5
         st.said(words, "strength=0.5")
         st.negate = None
+    elif kind in ("color_noun", "change_verb", "keep_verb", "own_colors", "style_colors"):
+        _read_color(st, words, kind)
     elif kind == "filter_word":
         st.flush_degree()
         if st.negate is not None:  # general: drops the caller's filters, not ones this phrase names
@@ -340,7 +389,70 @@ def _read(st: _State, words: str, meaning: Meaning | str | None) -> None:
         _read_effect(st, words, meaning)
 
 
+def _read_color(st: _State, words: str, kind: str) -> None:
+    """The colour clause (see ``color_nouns`` in ask.yaml): a colour word plus a keep verb, or a
+    change verb negated before it, keeps the photo's colours; an un-negated change verb drops them."""
+    if kind == "color_noun":
+        st.color_noun = words
+    else:
+        keep = kind in ("keep_verb", "own_colors")
+        if st.negate is not None:  # 不要改 = keep; 不保留 = do not keep
+            words = f"{st.negate}{words}" if _CJK.search(words) else f"{st.negate} {words}"
+            keep, st.negate = not keep, None
+        st.color_verb = (words, keep)
+    if st.color_noun is not None and st.color_verb is not None:
+        verb, keep = st.color_verb
+        noun = st.color_noun
+        said = f"{noun}{verb}" if kind != "color_noun" else f"{verb}{noun}"
+        if not _CJK.search(said):
+            said = f"{noun} {verb}" if kind != "color_noun" else f"{verb} {noun}"
+        st.preserve_color = keep
+        st.said(said, f"preserve_color={str(keep).lower()}")
+        st.color_noun = st.color_verb = None
+
+
+_ZH_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
+_ZH_TENTHS = re.compile(r"^([一二两三四五六七八九十]|\d+(?:\.\d+)?)成$")
+_ZH_PERCENT = re.compile(r"^百分之([一二两三四五六七八九十]{1,3}|\d+(?:\.\d+)?)$")
+
+
+def _zh_number(word: str) -> float | None:
+    """七成 = 0.7, 百分之三十 = 0.3 (strength words people write in Chinese), else None."""
+    m = _ZH_TENTHS.match(word)
+    if m:
+        v = m.group(1)
+        return (_ZH_DIGITS[v] if v in _ZH_DIGITS else float(v)) / 10.0
+    m = _ZH_PERCENT.match(word)
+    if m:
+        v = m.group(1)
+        if v[0].isdigit():
+            return float(v) / 100.0
+        tens, _, ones = v.partition("十")
+        n = (_ZH_DIGITS.get(tens, 1) * 10 + _ZH_DIGITS.get(ones, 0)) if "十" in v else _ZH_DIGITS[v]
+        return n / 100.0
+    return None
+
+
 def _read_unknown(st: _State, word: str) -> None:
+    zh = _zh_number(word)
+    if zh is not None and 0.0 <= zh <= 1.0:
+        st.flush_degree()
+        st.strength = round(max(MIN_STRENGTH, zh), 2)
+        st.said(f"{st.number_word} {word}" if st.number_word else word, f"strength={st.strength:g}")
+        st.number_word = st.negate = None
+        return
     m = _NUMBER.match(word)
     if m and (m.group(2) or st.number_word is not None):
         value = float(m.group(1))
@@ -363,7 +475,7 @@ def _read_modifier(st: _State, words: str, kind: str) -> None:
         dword, dkind = st.degree
         st.degree = None
         words = f"{dword}{words}" if _CJK.search(words) else f"{dword} {words}"
-        step = SOFT_STEP if dkind == "soft" else STRONG_STEP
+        step = STRONG_STEP if dkind == "strong" else SOFT_STEP
     if st.negate is not None:  # 不要太浓 = lighter, plainly: the "too" is not a doubling
         words = f"{st.negate}{words}" if _CJK.search(words) else f"{st.negate} {words}"
         up, step, st.negate = not up, 1.0, None
@@ -377,7 +489,7 @@ def _read_modifier(st: _State, words: str, kind: str) -> None:
 def _degree_after(st: _State, words: str, kind: str, last_mod: tuple[float, bool, int]) -> None:
     """A degree word right after a modifier re-sizes it: 淡一点点 = a little lighter."""
     before, up, idx = last_mod
-    step = SOFT_STEP if kind == "soft" else STRONG_STEP
+    step = STRONG_STEP if kind == "strong" else SOFT_STEP
     st.scale((1.0 / LOWER) ** step if up else LOWER**step, base=before)
     said = st.matched[idx][0]
     st.matched[idx] = (
@@ -413,9 +525,10 @@ def _read_effect(st: _State, words: str, meaning: Meaning) -> None:
         if not found:
             st.notes.append(f"{words!r} asks for a {concept.id} style, but none is installed")
             what.append(f"style {concept.id}: none installed")
-        elif st.style is None:
-            st.style = found[0]
-            what.append(f"style={st.style}")
+        elif st.style is None or (st.style_broad and not concept.broad and found[0] != st.style):
+            refined = st.style
+            st.style, st.style_broad = found[0], concept.broad
+            what.append(f"style={st.style}" + (f" (refines {refined})" if refined else ""))
         else:
             what.append(f"style {found[0]} (ignored: already {st.style})")
     for f in meaning.filters:
@@ -443,12 +556,14 @@ def _candidates(st: _State, concept: StyleConcept) -> list[str]:
 
 def _finish(st: _State) -> AskParse:
     style, filters, promoted = st.style, list(st.filters), False
-    if style is None:
+    if style is None and filters:
         installed = {s.name for s in st.styles}
         looks = [f for f in _LOOK_ORDER if f in filters and f in installed]
         if looks:  # "油画" alone paints the photo in oil rather than oil over the default painting
             style, promoted = looks[0], True
             filters.remove(style)
+        elif PHOTO in installed:  # "ins风": the photo with its filters, not the default painting
+            style, promoted = PHOTO, True
     return AskParse(
         style=style,
         filters=tuple(filters),
@@ -466,8 +581,8 @@ def understood_summary() -> str:
     """One paragraph of examples of what ``--ask`` understands (for error messages and help)."""
     return (
         "huafeng understands styles (国风/水墨/ink, 浮世绘/ukiyo-e, 梵高/van gogh, 呐喊/the scream, "
-        "康定斯基/赛博朋克/abstract, 油画/oil painting, 水彩/watercolor, 素描/sketch, 卡通/anime), "
-        "looks (复古/vintage, 黑白/b&w, 老照片/sepia, 胶片/film, 日系, ins风, 氛围感/moody, 梦幻/dreamy), "
-        "strength (淡一点/lighter, 稍微/a bit, 浓一点/stronger, 再淡一点, 50%), "
-        "colours (保留颜色/keep the colours) and negation (不要黑白, no filter)."
+        "康定斯基/abstract, 油画/oil painting, 水彩/watercolor, 素描/sketch, 卡通/anime), "
+        "looks (复古/vintage, 黑白/b&w, 老照片/old, 胶片/film, 赛博朋克/neon, 日系, ins风, 氛围感/moody, 梦幻/dreamy), "
+        "strength (淡一点/lighter, 淡淡的, 稍微/a bit, 浓一点/stronger, 超淡, 50%, 七成), "
+        "colours (保留颜色/keep the colours, 颜色别动) and negation (不要黑白, no filter)."
     )

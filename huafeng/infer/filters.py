@@ -301,6 +301,23 @@ def fade(x: np.ndarray) -> np.ndarray:
     return np.clip(lift + (0.93 - lift) * x, 0.0, 1.0)
 
 
+@_filter("neon", "cyberpunk night: teal shadows, magenta-pink highlights, glowing lights")
+def neon(x: np.ndarray) -> np.ndarray:
+    """The cyberpunk grade people mean by 赛博朋克: a teal/magenta split tone, crushed blacks and
+    a bloom around the brightest lights (after the usual "neon city" edits, not any one painting)."""
+    y = _lum(x)[..., None]
+    shadow = np.array([0.0, 0.55, 0.75], np.float32)  # teal-cyan
+    light = np.array([1.0, 0.25, 0.85], np.float32)  # magenta-pink
+    tint = shadow + (light - shadow) * _smoothstep(0.2, 0.85, y)
+    graded = np.clip(0.55 * x + 0.75 * tint * y, 0.0, 1.0)  # the tint scaled by brightness: blacks stay black
+    graded = _saturate(graded, 1.35)
+    s = _scale(x)
+    bright = np.clip((y - 0.7) / 0.3, 0.0, 1.0) * tint
+    glow = cv2.GaussianBlur(bright.astype(np.float32), (0, 0), max(1.0, 6.0 * s))
+    out = 1.0 - (1.0 - graded) * (1.0 - 0.8 * glow)  # screen: light adds, never darkens
+    return (np.clip(out, 0.0, 1.0) ** 1.1).astype(np.float32)
+
+
 @_filter("grain", "film grain, strongest in the midtones (same photo, same grain)")
 def grain(x: np.ndarray, amount: float = 0.05) -> np.ndarray:
     s = _scale(x)

@@ -69,7 +69,7 @@ class StyleInfo:
         if self.kind == "onnx" and self.path is None:
             raise ValueError(f"style {self.name!r}: an onnx style needs a path")
         if self.kind == "filter":
-            if not self.filters:
+            if not self.filters and self.name != "photo":
                 raise ValueError(f"style {self.name!r}: a filter look needs a filter chain")
             for f in self.filters:
                 FILTERS.get(f)  # unknown filter → UnknownNameError listing the valid ones
@@ -92,6 +92,8 @@ _FILTER_LOOKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("bw", "Classic black and white with a gentle contrast curve", ("bw",)),
     ("sepia", "Warm sepia-toned monochrome print", ("sepia",)),
     ("retro", "1970s print: warm, faded, grainy, vignetted", ("retro",)),
+    ("neon", "Cyberpunk night: teal shadows, magenta-pink highlights, glowing lights", ("neon",)),
+    ("photo", "The photo itself, no painting: for looks and filters alone (ins风, film, vignette)", ()),
 )
 
 

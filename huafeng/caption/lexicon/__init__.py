@@ -20,9 +20,24 @@ import yaml
 from huafeng.infer.filters import FILTERS
 
 Kind = Literal[
-    "effect", "lower", "higher", "soft", "strong", "numbers", "half", "negation", "filter_word", "filler"
+    "effect",
+    "lower",
+    "higher",
+    "soft",
+    "strong",
+    "numbers",
+    "half",
+    "negation",
+    "filter_word",
+    "color_noun",
+    "change_verb",
+    "keep_verb",
+    "own_colors",
+    "style_colors",
+    "faint",
+    "filler",
 ]
-_STRENGTH_KINDS: tuple[Kind, ...] = ("lower", "higher", "soft", "strong", "numbers", "half")
+_STRENGTH_KINDS: tuple[Kind, ...] = ("lower", "higher", "soft", "faint", "strong", "numbers", "half")
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,8 @@ class StyleConcept:
     """Style names to take first, in order, when installed."""
     traditions: tuple[str, ...]
     """Else any installed neural style whose ``tradition`` is one of these (in this order)."""
+    broad: bool = False
+    """A family (水墨, van gogh) that a more specific concept said later in the phrase refines."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +95,7 @@ def parse_lexicon(data: dict[str, Any]) -> Lexicon:
 
     for cid, spec in (data.get("styles") or {}).items():
         concepts[cid] = StyleConcept(
-            cid, tuple(spec.get("prefer") or ()), tuple(spec.get("traditions") or ())
+            cid, tuple(spec.get("prefer") or ()), tuple(spec.get("traditions") or ()), bool(spec.get("broad"))
         )
         for w in _words(spec.get("words"), f"styles.{cid}"):
             add(w, Meaning("effect", concept=cid), f"styles.{cid}")
@@ -100,7 +117,16 @@ def parse_lexicon(data: dict[str, Any]) -> Lexicon:
     for kind in _STRENGTH_KINDS:
         for w in _words(strength.get(kind, []), f"strength.{kind}"):
             add(w, Meaning(kind), f"strength.{kind}")
-    for kind, key in (("negation", "negation"), ("filter_word", "filter_words"), ("filler", "filler")):
+    for kind, key in (
+        ("negation", "negation"),
+        ("filter_word", "filter_words"),
+        ("color_noun", "color_nouns"),
+        ("change_verb", "change_verbs"),
+        ("keep_verb", "keep_verbs"),
+        ("own_colors", "own_colors"),
+        ("style_colors", "style_colors"),
+        ("filler", "filler"),
+    ):
         for w in _words(data.get(key, []), key):
             add(w, Meaning(kind), key)  # type: ignore[arg-type]
     return Lexicon(concepts, terms)
