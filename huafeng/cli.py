@@ -484,18 +484,27 @@ def batch(
     if as_json:
         _print_json({**asdict(report), "images_per_s": report.images_per_s})
     else:
+        before = len(report.earlier_failures)
         err.print(
             f"\r{report.total} images: {report.done} done, {report.failed} failed, {report.skipped} skipped"
+            + (f" ({before} of them failed before)" if before else "")
             + (
                 f" in {report.seconds:.1f} s ({report.images_per_s:.2f} img/s, {report.workers} workers)"
                 if report.seconds
                 else ""
             )
         )
-        for r in report.failures[:20]:
-            err.print(f"[red]failed[/red] {r.input}: {r.error}", soft_wrap=True)
-        if len(report.failures) > 20:
-            err.print(f"... and {len(report.failures) - 20} more")
+        shown = [("failed", r) for r in report.failures] + [
+            ("failed before", r) for r in report.earlier_failures
+        ]
+        for what, r in shown[:20]:
+            err.print(f"{what} {r.input}: {r.error}", soft_wrap=True, markup=False)
+        if len(shown) > 20:
+            err.print(f"... and {len(shown) - 20} more")
+        if before:
+            err.print(
+                "inputs that failed before are skipped while unchanged; --retry-failed tries them again"
+            )
         out.print(f"manifest: {report.manifest}")
     if report.failed:
         raise typer.Exit(2)

@@ -582,7 +582,8 @@ def understood_summary() -> str:
     return (
         "huafeng understands styles (国风/水墨/ink, 浮世绘/ukiyo-e, 梵高/van gogh, 呐喊/the scream, "
         "康定斯基/abstract, 油画/oil painting, 水彩/watercolor, 素描/sketch, 卡通/anime), "
-        "looks (复古/vintage, 黑白/b&w, 老照片/old, 胶片/film, 赛博朋克/neon, 日系, ins风, 氛围感/moody, 梦幻/dreamy), "
+        "looks (复古/vintage, 黑白/b&w, 老照片/old, 胶片/film, 赛博朋克/neon, 日系, ins风, "
+        "氛围感/moody, 梦幻/dreamy), "
         "strength (淡一点/lighter, 淡淡的, 稍微/a bit, 浓一点/stronger, 超淡, 50%, 七成), "
         "colours (保留颜色/keep the colours, 颜色别动) and negation (不要黑白, no filter)."
     )

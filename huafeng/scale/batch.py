@@ -116,6 +116,9 @@ class BatchReport:
     workers: int
     manifest: str
     failures: list[Row] = field(default_factory=list)
+    """Inputs that failed in this run."""
+    earlier_failures: list[Row] = field(default_factory=list)
+    """Inputs skipped because they failed before on identical bytes (``retry_failed`` tries them)."""
 
     @property
     def images_per_s(self) -> float:
@@ -288,6 +291,9 @@ def ray_session(address: str | None, workers: int | None) -> Iterator[None]:
     """Join ``address`` or start a private local Ray; leave an already-running session alone."""
     # Ray Data logs every operator's state to the console; errors still show (and raise).
     os.environ.setdefault("RAY_DATA_LOG_LEVEL", "ERROR")
+    # Ray's C++ core writes its own "core_worker.cc:… E" lines to stderr (at shutdown, say); they
+    # are for Ray's developers, and a failure that matters reaches us as an exception anyway.
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     import ray
 
     if ray.is_initialized():
@@ -321,9 +327,10 @@ def run_batch(cfg: BatchCfg, progress: Callable[[int, int], None] | None = None)
     out_fs, out_root = fs_for(cfg.output_uri)
     out_fs.makedirs(out_root, exist_ok=True)
     manifest = _uri(out_fs, join(out_root, "manifest.parquet"))
+    earlier = _failures(rows)
     if not todo:
         write_manifest(out_fs, out_root, rows.values(), parquet=True)
-        return BatchReport(total, len(rows), 0, 0, 0.0, 0, manifest, _failures(rows))
+        return BatchReport(total, len(rows), 0, 0, 0.0, 0, manifest, [], earlier)
     skipped = len(rows)
     options = dict(
         strength=cfg.strength, preserve_color=cfg.preserve_color, filters=cfg.filters, max_size=cfg.max_size
@@ -365,6 +372,7 @@ def run_batch(cfg: BatchCfg, progress: Callable[[int, int], None] | None = None)
         seconds = time.perf_counter() - t0
     report = BatchReport(total, skipped, done, failed, seconds, pool, manifest)
     report.failures = _failures({k: v for k, v in rows.items() if k in fps})
+    report.earlier_failures = earlier
     return report
 
 
