@@ -1,11 +1,18 @@
-"""Expression transfer accuracy: landmark error to the driven goal, before and after the warp.
+"""Expression transfer: landmark error to the driven goal, change outside the face, open mouths.
 
-For every (target, driver) pair among single-face portraits of ``../shared/data/faces``, the
-target is warped to full expression strength; the face mesh is re-detected on the result and
-compared with the goal landmarks (target + aligned driver displacement). Errors are mean point
-distances in inter-ocular distances (IOD). "before" is the error of the untouched target.
+Single-face portraits of ``../shared/data/faces`` are split by how open their mouths are (inner-lip
+area over IOD²): the ``--n`` most closed become targets, the ``--n`` most open drivers, and every
+(target, driver) pair is warped to full expression. Figures per pair:
 
-Usage: ``python benchmarks/portrait_expression.py --faces ../shared/data/faces --n 6``
+- landmark error: the face mesh re-detected on the result against the goal landmarks (target +
+  the expressive part of the aligned driver displacement), mean point distance in inter-ocular
+  distances (IOD); "before" is the untouched target's;
+- change outside the face region: mean absolute change (0..255) of the pixels outside the warped
+  region (hair, ears, background must not move);
+- mouth: how open the result's mouth is, and whether an interior was pasted.
+
+``--sheet`` writes a contact sheet (target · driver · half way · full expression) of the first
+pairs. Usage: ``python benchmarks/portrait_expression.py --n 5 --sheet docs/img/portrait_expression.jpg``
 """
 
 from __future__ import annotations
@@ -23,51 +30,92 @@ import numpy as np
 
 from huafeng.imageio import read_image, write_image
 from huafeng.portrait import detect_faces
-from huafeng.portrait.expression import ExpressionOptions, landmark_error, transfer_expression
+from huafeng.portrait import mouth
+from huafeng.portrait.expression import (
+    ExpressionOptions,
+    change_outside_face,
+    landmark_error,
+    transfer_expression,
+)
+
+
+def _portraits(faces: Path, side: int, tmp: Path) -> list[tuple[Path, float]]:
+    """(scaled copy, mouth opening) of every single-face portrait with a mesh."""
+    out = []
+    for p in sorted(faces.glob("*.jpg")):
+        img = read_image(p)
+        f = side / max(img.size)
+        rgb = cv2.resize(img.rgb, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else img.rgb
+        det = detect_faces(rgb)
+        if len(det) == 1 and det.faces[0].landmarks is not None and det.faces[0].size >= 80:
+            lm = det.faces[0].landmarks
+            out.append(
+                (write_image(tmp / f"{p.stem}.png", img.with_rgb(rgb), overwrite=True), mouth.opening(lm))
+            )
+    return out
+
+
+def _sheet(path: Path, cells: list[list[np.ndarray]], side: int) -> None:
+    rows = []
+    for row in cells:
+        rows.append(np.concatenate([cv2.resize(c, (side * c.shape[1] // c.shape[0], side)) for c in row], 1))
+    w = max(r.shape[1] for r in rows)
+    rows = [np.pad(r, ((0, 4), (0, w - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
+    from huafeng.imageio import Image
+
+    write_image(path, Image(rgb=np.concatenate(rows, 0)), overwrite=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--faces", type=Path, default=Path("../shared/data/faces"))
-    ap.add_argument("--n", type=int, default=6, help="portraits; every ordered pair is measured")
+    ap.add_argument("--n", type=int, default=5, help="targets and drivers each; n*n pairs")
     ap.add_argument("--side", type=int, default=384)
+    ap.add_argument("--sheet", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/portrait_expression.json"))
     args = ap.parse_args()
     tmp = args.out.parent / "_expression_inputs"
     tmp.mkdir(parents=True, exist_ok=True)
-    picked: list[Path] = []
-    for p in sorted(args.faces.glob("*.jpg")):
-        img = read_image(p)
-        f = args.side / max(img.size)
-        rgb = cv2.resize(img.rgb, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else img.rgb
-        det = detect_faces(rgb)
-        if len(det) == 1 and det.faces[0].landmarks is not None and det.faces[0].size >= 80:
-            picked.append(write_image(tmp / f"{p.stem}.png", img.with_rgb(rgb), overwrite=True))
-    step = max(1, len(picked) // args.n)
-    picked = picked[::step][: args.n]
-    rows = []
+    found = sorted(_portraits(args.faces, args.side, tmp), key=lambda x: x[1])
+    targets = [p for p, _ in found[: args.n]]
+    drivers = [p for p, _ in found[::-1][: args.n]]
+    rows, cells = [], []
     t0 = time.time()
-    for t in picked:
+    for ti, t in enumerate(targets):
         target = read_image(t)
-        for d in picked:
-            if d == t:
-                continue
+        for di, d in enumerate(drivers):
             res = transfer_expression(target, d, ExpressionOptions(frames=4))
-            eye = float(np.linalg.norm(res.target_landmarks[33] - res.target_landmarks[263]))
-            before = float(np.linalg.norm(res.target_landmarks - res.goal, axis=1).mean() / eye)
-            after = landmark_error(res.frames[res.peak].rgb, res.goal, eye)
-            rows.append({"target": t.stem, "driver": d.stem, "before": before, "after": after})
+            eye = mouth.eye_distance(res.target_landmarks)
+            peak = res.frames[res.peak].rgb
+            rows.append({
+                "target": t.stem, "driver": d.stem,
+                "before": float(np.linalg.norm(res.target_landmarks - res.goal, axis=1).mean() / eye),
+                "after": landmark_error(peak, res.goal, eye),
+                "outside_change": change_outside_face(peak, target.rgb, res.target_landmarks, res.goal),
+                "target_opening": mouth.opening(res.target_landmarks),
+                "goal_opening": mouth.opening(res.goal),
+            })  # fmt: skip
+            if di == ti % len(drivers):  # one row per target, each with another driver
+                cells.append((t.stem, [target.rgb, read_image(d).rgb, res.frames[1].rgb, peak]))
     for p in tmp.iterdir():
         p.unlink()
     tmp.rmdir()
+    if args.sheet is not None:
+        _sheet(args.sheet, [c for _, c in cells], 256)
     b = np.array([r["before"] for r in rows])
     a = np.array([r["after"] for r in rows])
+    o = np.array([r["outside_change"] for r in rows])
     summary = {
         "pairs": len(rows),
         "before_mean": float(b.mean()),
         "after_mean": float(a.mean()),
         "after_over_before_median": float(np.median(a / b)),
         "improved_pairs": int((a < b).sum()),
+        "outside_change_mean": float(o.mean()),
+        "outside_change_max": float(o.max()),
+        "pairs_opening_the_mouth": int(
+            sum(r["goal_opening"] > r["target_opening"] + mouth.MIN_OPENING for r in rows)
+        ),
         "seconds": time.time() - t0,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -53,6 +53,16 @@ class Face:
     """Detector confidence in [0, 1] (Haar gives no probability: 1.0)."""
     landmarks: np.ndarray | None = field(default=None, compare=False, repr=False)
     """``(478, 2)`` float32 ``(x, y)`` Face Mesh points, or None without mediapipe."""
+    depth: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """``(478,)`` float32 Face Mesh depth in the same pixel scale (smaller = nearer the camera):
+    with it two faces can be aligned in 3D, so a turned head does not read as an expression."""
+
+    @property
+    def points3d(self) -> np.ndarray | None:
+        """``(478, 3)`` landmarks with depth, or None."""
+        if self.landmarks is None or self.depth is None:
+            return None
+        return np.concatenate([self.landmarks, self.depth[:, None]], axis=1).astype(np.float32)
 
     @property
     def area(self) -> int:
@@ -178,7 +188,7 @@ def _detect_mediapipe(small: np.ndarray, f: float, size: tuple[int, int], opts: 
         ) as g:
             mres = g.process(small)
         for lm in mres.multi_face_landmarks or []:
-            pts = np.array([(p.x * sw, p.y * sh) for p in lm.landmark], np.float32) / np.float32(f)
+            pts = np.array([(p.x * sw, p.y * sh, p.z * sw) for p in lm.landmark], np.float32) / np.float32(f)
             meshes.append(pts)
     faces: list[Face] = []
     used: set[int] = set()
@@ -187,8 +197,8 @@ def _detect_mediapipe(small: np.ndarray, f: float, size: tuple[int, int], opts: 
         for i, pts in enumerate(meshes):
             if i in used:
                 continue
-            x0, y0 = pts.min(0)
-            x1, y1 = pts.max(0)
+            x0, y0 = pts[:, :2].min(0)
+            x1, y1 = pts[:, :2].max(0)
             iou = _iou(box, (int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
             if iou > best_iou:
                 best, best_iou = i, iou
@@ -198,15 +208,20 @@ def _detect_mediapipe(small: np.ndarray, f: float, size: tuple[int, int], opts: 
         if mesh is None and opts.landmarks:
             mesh = _mesh_in_crop(small, tuple(round(v * f) for v in box))  # type: ignore[arg-type]
             mesh = None if mesh is None else mesh / np.float32(f)
-        faces.append(Face(box, score, mesh))
+        faces.append(_with_mesh(box, score, mesh))
     for i, pts in enumerate(meshes):  # the mesh's own detector found a face BlazeFace missed
         if i not in used:
-            x0, y0 = pts.min(0)
-            x1, y1 = pts.max(0)
-            faces.append(
-                Face(_box(x0 * f, y0 * f, (x1 - x0) * f, (y1 - y0) * f, f, size), opts.min_score, pts)
-            )
+            x0, y0 = pts[:, :2].min(0)
+            x1, y1 = pts[:, :2].max(0)
+            box = _box(x0 * f, y0 * f, (x1 - x0) * f, (y1 - y0) * f, f, size)
+            faces.append(_with_mesh(box, opts.min_score, pts))
     return faces
+
+
+def _with_mesh(box: tuple[int, int, int, int], score: float, mesh: np.ndarray | None) -> Face:
+    if mesh is None:
+        return Face(box, score)
+    return Face(box, score, np.ascontiguousarray(mesh[:, :2]), np.ascontiguousarray(mesh[:, 2]))
 
 
 def _mesh_in_crop(small: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray | None:
@@ -230,8 +245,8 @@ def _mesh_in_crop(small: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarr
     if not res.multi_face_landmarks:
         return None
     ch, cw = crop.shape[:2]
-    pts = np.array([(p.x * cw, p.y * ch) for p in res.multi_face_landmarks[0].landmark], np.float32)
-    return pts / np.float32(scale) + np.array([x0, y0], np.float32)
+    pts = np.array([(p.x * cw, p.y * ch, p.z * cw) for p in res.multi_face_landmarks[0].landmark], np.float32)
+    return pts / np.float32(scale) + np.array([x0, y0, 0.0], np.float32)
 
 
 _cascades: dict[str, cv2.CascadeClassifier] = {}

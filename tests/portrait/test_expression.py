@@ -111,3 +111,75 @@ def test_options_are_checked() -> None:
         ExpressionOptions(frames=1)
     with pytest.raises(InputError):
         ExpressionOptions(strength=0)
+
+
+def test_similarity3d_removes_a_head_turn() -> None:
+    from huafeng.portrait.expression import similarity3d
+
+    pts = np.random.default_rng(2).uniform(-50, 50, (478, 3)).astype(np.float32)
+    a = np.deg2rad(35)
+    rot = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+    turned = (pts @ rot.T) * 1.3 + np.array([10, -4, 2])
+    m = similarity3d(turned.astype(np.float32), pts)
+    back = turned @ m[:, :3].T + m[:, 3]
+    assert np.abs(back - pts).max() < 1e-3
+
+
+def test_expressive_keeps_face_shape_still() -> None:
+    from huafeng.portrait.expression import EXPRESSIVE, expressive
+
+    rng = np.random.default_rng(3)
+    target = rng.uniform(0, 200, (478, 2)).astype(np.float32)
+    skin = [
+        i for i in range(478) if i not in EXPRESSIVE and i not in (152, 148, 176, 149, 150, 377, 400, 378)
+    ]
+    target[skin[:60]] += 400  # some skin far from everything expressive
+    target[33], target[263] = (60, 80), (140, 80)
+    disp = np.full((478, 2), 5.0, np.float32)
+    out = expressive(disp, target)
+    np.testing.assert_allclose(out[list(EXPRESSIVE)], 5.0)
+    assert np.abs(out).max() <= 5.0 + 1e-5
+    far = np.linalg.norm(target[:, None] - target[list(EXPRESSIVE)][None], axis=-1).min(axis=1) > 60
+    assert np.abs(out[far]).max() < 0.5  # skin far from lips, eyes and jaw does not follow
+
+
+def test_unfold_halves_motion_until_nothing_folds() -> None:
+    from huafeng.portrait.expression import _signed_areas, unfold
+
+    rest = np.array([[10, 10], [50, 10], [30, 40]], np.float32)
+    anchors = np.array([[0, 0], [60, 0], [30, 60]], np.float32)
+    tris = np.array([[0, 1, 2], [0, 1, 3], [1, 2, 4]], np.int32)
+    goal = rest.copy()
+    goal[2] = (30, -20)  # the top point passes through the opposite edge: a fold
+    out = unfold(rest, goal, tris, anchors)
+    pts = np.concatenate([out, anchors])
+    before = _signed_areas(np.concatenate([rest, anchors]), tris)
+    assert (np.sign(_signed_areas(pts, tris)) == np.sign(before)).all()
+    assert out[2, 1] < 40  # still moved towards the goal
+
+
+@needs_mediapipe
+def test_open_mouth_gets_an_interior_and_nothing_outside_the_face_moves(
+    astronaut: Image, smiling: Image, tmp_path: Path
+) -> None:
+    """Issue: an opening mouth was filled with stretched lip ("teeth" of skin), and the
+    background was smeared into the cheek."""
+    import cv2
+
+    from huafeng.portrait import mouth
+    from huafeng.portrait.expression import change_outside_face
+    from huafeng.portrait.faces import LIPS_INNER
+
+    driver = write_image(tmp_path / "driver.png", smiling)
+    res = transfer_expression(astronaut, driver, ExpressionOptions(frames=4))
+    peak = res.frames[res.peak].rgb
+    assert change_outside_face(peak, astronaut.rgb, res.target_landmarks, res.goal) == 0.0
+    assert mouth.opening(res.goal) > mouth.opening(res.target_landmarks) + mouth.MIN_OPENING
+    inner = np.zeros(peak.shape[:2], np.uint8)
+    cv2.fillPoly(inner, [np.round(res.goal[list(LIPS_INNER)]).astype(np.int32)], 1)
+    inner = cv2.erode(inner, np.ones((3, 3), np.uint8)).astype(bool)
+    hsv = cv2.cvtColor(peak, cv2.COLOR_RGB2HSV)[inner]
+    teeth = (hsv[:, 2] > 150) & (hsv[:, 1] < 90)  # the driver's teeth: bright, unsaturated
+    lip = cv2.cvtColor(astronaut.rgb, cv2.COLOR_RGB2HSV)
+    assert teeth.mean() > 0.2, teeth.mean()
+    assert hsv[:, 1].mean() < np.median(lip[..., 1]) + 60  # not the stretched red of the lips
