@@ -1014,6 +1014,8 @@ def tryon(
     opts = TryOnOptions(hair=hair, lips=lips, clothes=clothes, amount=amount, face_index=face_index)
     imageio.check_writable(output, overwrite=overwrite, protect=[image])
     result = try_on(imageio.read_image(image), opts)
+    for note in result.info.get("notes", []) or []:  # type: ignore[attr-defined]
+        err.print(f"note: {note}", markup=False)
     out.print(str(imageio.write_image(output, result, overwrite=overwrite, protect=[image])))
 
 

@@ -41,7 +41,8 @@ def test_lips_change_only_inside_the_lip_mask(astronaut: Image) -> None:
 
 def test_hair_changes_only_inside_the_hair_mask(astronaut: Image) -> None:
     face = detect_faces(astronaut.rgb).faces[0]
-    m = hair_mask(astronaut.rgb, face, person_mask(astronaut.rgb, [face]))
+    m, why = hair_mask(astronaut.rgb, face, person_mask(astronaut.rgb, [face]))
+    assert m is not None, why
     out = try_on(astronaut, TryOnOptions(hair="#7a3b2e")).rgb
     assert np.array_equal(out[m == 0], astronaut.rgb[m == 0])
     _, y, _, h = face.box
@@ -58,7 +59,8 @@ def test_clothes_pattern_from_an_image_stays_on_the_clothes(astronaut: Image, tm
     pattern = write_image(tmp_path / "stripes.png", Image(stripes))
     face = detect_faces(astronaut.rgb).faces[0]
     person = person_mask(astronaut.rgb, [face])
-    m = clothes_mask(astronaut.rgb, face, person, hair_mask(astronaut.rgb, face, person))
+    m, why = clothes_mask(astronaut.rgb, face, person, hair_mask(astronaut.rgb, face, person)[0])
+    assert m is not None, why
     out = try_on(astronaut, TryOnOptions(clothes=str(pattern))).rgb
     unchanged = np.all(out == astronaut.rgb, axis=2)
     assert unchanged[m == 0].all()
