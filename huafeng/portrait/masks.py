@@ -132,9 +132,10 @@ def grabcut(rgb: np.ndarray, labels: np.ndarray, seeds: np.ndarray, iters: int =
     lab_s = cv2.resize(labels, size, interpolation=cv2.INTER_NEAREST) if f < 1 else labels.copy()
     seed_s = cv2.resize(seeds.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    cv2.grabCut(np.ascontiguousarray(small), lab_s, None, bgd, fgd, iters, cv2.GC_INIT_WITH_MASK)
+    rect = (0, 0, 1, 1)  # unused with GC_INIT_WITH_MASK
+    cv2.grabCut(np.ascontiguousarray(small), lab_s, rect, bgd, fgd, iters, cv2.GC_INIT_WITH_MASK)
     fg = ((lab_s == cv2.GC_FGD) | (lab_s == cv2.GC_PR_FGD)).astype(np.uint8)
-    n, comp = cv2.connectedComponents(fg, connectivity=8)
+    _, comp = cv2.connectedComponents(fg, connectivity=8)
     keep = np.unique(comp[seed_s & (fg > 0)])
     fg = np.isin(comp, keep[keep > 0]).astype(np.float32)
     if f < 1:
