@@ -81,3 +81,42 @@ def test_no_face_and_missing_pattern(astronaut: Image, grey: np.ndarray) -> None
         try_on(Image(grey), TryOnOptions(lips="#c0392b"))
     with pytest.raises(InputError, match="not found"):
         try_on(astronaut, TryOnOptions(clothes="nowhere/pattern.png"))
+
+
+def test_a_missing_region_is_a_note_and_the_others_still_apply(faces_dir: Path, tmp_path: Path) -> None:
+    """Issue: on a portrait with no visible clothing the whole command failed, lips included."""
+    from huafeng.imageio import read_image
+
+    closeup = read_image(faces_dir / "CodeFormer_0240.jpg")  # a face filling the frame, no clothes
+    stripes = np.zeros((32, 32, 3), np.uint8)
+    stripes[::4] = 255
+    from huafeng.imageio import write_image
+
+    pattern = write_image(tmp_path / "p.png", Image(stripes))
+    res = try_on(closeup, TryOnOptions(lips="#2060d0", clothes=str(pattern)))
+    notes = res.info["notes"]
+    assert isinstance(notes, list) and any("no clothing" in n for n in notes)
+    face = detect_faces(closeup.rgb).faces[0]
+    lips = lips_mask(face, closeup.size) > 0.5
+    assert not np.array_equal(res.rgb[lips], closeup.rgb[lips])  # the lips were still done
+    with pytest.raises(InputError, match="no clothing"):
+        try_on(closeup, TryOnOptions(clothes=str(pattern)))  # nothing asked for was found
+
+
+def test_hair_never_covers_the_neck_and_stays_connected(faces_dir: Path) -> None:
+    """Issue: a hair colour covered the neck; one run left a smear on the dress."""
+    from huafeng.imageio import read_image
+
+    img = read_image(faces_dir / "deepface_img22.jpg")  # long blond hair beside a bare neck
+    face = detect_faces(img.rgb).faces[0]
+    person = person_mask(img.rgb, [face])
+    hair, why = hair_mask(img.rgb, face, person)
+    assert hair is not None, why
+    lm = face.landmarks
+    assert lm is not None
+    x0, x1 = sorted((int(lm[172, 0]), int(lm[397, 0])))
+    chin = int(lm[152, 1])
+    neck = hair[chin + 5 : chin + int(0.5 * (lm[152, 1] - lm[10, 1])), x0:x1]
+    assert neck.max() < 0.5  # the neck below the chin carries no hair
+    n, _ = cv2.connectedComponents((hair > 0.5).astype(np.uint8))
+    assert n - 1 <= 3  # hair is a few connected pieces around the head, not specks on the clothes
