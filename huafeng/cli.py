@@ -249,6 +249,7 @@ def stylize(
 
     from huafeng import imageio
     from huafeng.infer import StylizeOptions, Stylizer, resolve_style
+    from huafeng.infer.files import stylize_files
 
     paths = imageio.list_images(inputs)
     if not paths:
@@ -304,24 +305,27 @@ def stylize(
         transient=False,
     ) as progress:
         task = progress.add_task(f"stylizing with {info.name}", total=len(paths))
-        for src, dst in zip(paths, outs, strict=True):
-            t0 = time.perf_counter()
-            try:
-                img = imageio.read_image(src)
-                if repair:
-                    img = _repaired(img, threads)
-                res = _stylize_one(stylizer, img, opts, region, face_strength, face_color)
-                if painting is not None:
-                    from huafeng.infer.instant import palette_transfer
 
-                    res = res.with_rgb(palette_transfer(res.rgb, painting, 0.7 * opts.strength))
-                imageio.write_image(dst, res, overwrite=overwrite, protect=paths)
-                results.append(_Result(str(src), str(dst), True, time.perf_counter() - t0, applied=applied))
-            except (HuafengError, OSError) as e:  # OSError: one unwritable/unreadable file, not the batch
-                if len(paths) == 1:
-                    raise
-                msg = str(e) if isinstance(e, HuafengError) else f"{e.strerror or e} ({e.filename or src})"
-                results.append(_Result(str(src), None, False, time.perf_counter() - t0, msg))
+        def transform(img: Any) -> Any:
+            if repair:
+                img = _repaired(img, threads)
+            res = _stylize_one(stylizer, img, opts, region, face_strength, face_color)
+            if painting is not None:
+                from huafeng.infer.instant import palette_transfer
+
+                res = res.with_rgb(palette_transfer(res.rgb, painting, 0.7 * opts.strength))
+            return res
+
+        for fr in stylize_files(
+            zip(paths, outs, strict=True),
+            transform,
+            overwrite=overwrite,
+            protect=paths,
+            raise_errors=len(paths) == 1,
+        ):
+            results.append(
+                _Result(fr.input, fr.output, fr.ok, fr.seconds, fr.error, applied=applied if fr.ok else None)
+            )
             progress.advance(task)
 
     failed = [r for r in results if not r.ok]
