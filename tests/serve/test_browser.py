@@ -116,8 +116,19 @@ def test_page_phrase_preset_meme_and_story(tmp_path: Path, sample_photo: Path) -
         page.click("#meme")
         page.wait_for_selector("#download:not([hidden])", timeout=60_000)
         page.set_input_files("#story-files", [str(sample_photo), str(sample_photo.with_name("coffee.jpg"))])
+        page.fill("#story-title", "周末 🌊 weekend")
+        page.select_option("#story-format", "1:1")
+        page.fill("#story-captions input >> nth=0", "出去走走吧 🐱")
         page.click("#story-go")
-        page.wait_for_selector("#story-result img", timeout=120_000)
+        page.wait_for_selector("#story-result img[alt='story page']", timeout=120_000)
+        page.wait_for_function(
+            "document.querySelector(\"#story-result img[alt='story page']\").naturalWidth > 0", timeout=30_000
+        )
+        w, h = page.evaluate(
+            "(() => { const i = document.querySelector(\"#story-result img[alt='story page']\");"
+            " return [i.naturalWidth, i.naturalHeight]; })()"
+        )
+        assert w == h == 1080  # the 1:1 post the page asked for, with its title
         if importlib.util.find_spec("av") is not None:  # video jobs need the video extra
             from tests.serve.test_video_jobs import _clip
 
