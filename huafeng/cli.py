@@ -365,13 +365,12 @@ def _apply_ask(ctx: typer.Context, parsed: Any, opts: Any) -> Any:
     Explicit ``-f`` filters are all kept (a phrase's 不要黑白 cannot drop them); the phrase's own
     filters are added after them.
     """
-    from dataclasses import replace
-
-    asked = parsed.apply(opts)
-    keep: dict[str, Any] = {k: getattr(opts, k) for k in ("strength", "preserve_color") if _given(ctx, k)}
-    if _given(ctx, "filters"):
-        keep["filters"] = opts.filters + tuple(f for f in parsed.filters if f not in opts.filters)
-    return replace(asked, **keep)
+    return parsed.merge(
+        opts,
+        strength=_given(ctx, "strength"),
+        preserve_color=_given(ctx, "preserve_color"),
+        filters=_given(ctx, "filters"),
+    )
 
 
 @app.command(

@@ -94,6 +94,30 @@ class AskParse:
             preserve_color=opts.preserve_color if self.preserve_color is None else self.preserve_color,
         )
 
+    def merge(
+        self,
+        opts: StylizeOptions,
+        *,
+        strength: bool = False,
+        preserve_color: bool = False,
+        filters: bool = False,
+    ) -> StylizeOptions:
+        """``opts`` with the phrase folded in, but every option the user set explicitly wins.
+
+        The flags say which of ``opts`` were given explicitly (the CLI's typed flags, the API's
+        sent fields). Explicit filters are all kept, even against a phrase's 不要黑白; the phrase's
+        own filters are added after them. One rule for the command line and the service.
+        """
+        asked = self.apply(opts)
+        keep: dict[str, Any] = {}
+        if strength:
+            keep["strength"] = opts.strength
+        if preserve_color:
+            keep["preserve_color"] = opts.preserve_color
+        if filters:
+            keep["filters"] = opts.filters + tuple(f for f in self.filters if f not in opts.filters)
+        return replace(asked, **keep)
+
     def warnings(self) -> list[str]:
         """One line per thing the user should know: words not understood, impossible requests."""
         out = list(self.notes)

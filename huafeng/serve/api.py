@@ -202,15 +202,10 @@ def _apply_ask(
     parsed = parse_ask(phrase)
     if style is not None:
         parsed = parsed.with_style(style)
-    asked = parsed.apply(opts)
-    keep: dict[str, Any] = {}
-    if strength is not None:
-        keep["strength"] = opts.strength
-    if preserve is not None:
-        keep["preserve_color"] = opts.preserve_color
-    if opts.filters:  # explicit filters are all kept; the phrase's own are added after them
-        keep["filters"] = opts.filters + tuple(f for f in parsed.filters if f not in opts.filters)
-    return parsed.style or style, replace(asked, **keep), parsed.warnings()
+    merged = parsed.merge(
+        opts, strength=strength is not None, preserve_color=preserve is not None, filters=bool(opts.filters)
+    )
+    return parsed.style or style, merged, parsed.warnings()
 
 
 def _look(name: str, strength: float, threads: int) -> Any:

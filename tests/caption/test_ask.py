@@ -231,3 +231,16 @@ def test_stylize_explicit_flags_win(photo: Path, tmp_path: Path, capsys: pytest.
     for rgb in (grainy, plain):
         assert np.abs(rgb[..., 0] - rgb[..., 2]).max() <= 1
     assert np.abs(grainy - plain).mean() > 0.5  # and the phrase's own filter (grain) was added
+
+
+def test_merge_lets_explicit_options_win() -> None:
+    """One rule for the CLI and the service (AskParse.merge): typed flags beat the phrase."""
+    from huafeng.infer.engine import StylizeOptions
+
+    parsed = parse_ask("黑白，淡一点，保留颜色")
+    base = StylizeOptions(strength=0.9, preserve_color=False, filters=("grain",))
+    folded = parsed.merge(base)
+    assert folded.strength == pytest.approx(0.6) and folded.preserve_color is True
+    assert folded.filters == ("grain",)  # bw became the style; the caller's grain stays
+    kept = parsed.merge(base, strength=True, preserve_color=True, filters=True)
+    assert kept.strength == 0.9 and kept.preserve_color is False and kept.filters[0] == "grain"
