@@ -295,7 +295,11 @@ def resolve_style(name_or_path: str | os.PathLike[str], *, allow_paths: bool = T
         return loose[_norm(s)]
     close = difflib.get_close_matches(_norm(s), list(loose), n=1)
     hint = f" Did you mean {loose[close[0]].name!r}?" if close else ""
-    raise UnknownNameError(f"unknown style {s!r}.{hint} Valid: {', '.join([DEFAULT_ALIAS, *sorted(exact)])}")
+    names = [DEFAULT_ALIAS, *sorted(exact)]
+    shown_names = ", ".join(names[:20]) + (
+        f" and {len(names) - 20} more (`huafeng styles`)" if len(names) > 20 else ""
+    )
+    raise UnknownNameError(f"unknown style {s!r}.{hint} Valid: {shown_names}")
 
 
 def check_new_style_name(name: str) -> str:

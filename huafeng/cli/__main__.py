@@ -1,0 +1,3 @@
+from huafeng.cli import main
+
+main()
