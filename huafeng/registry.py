@@ -1,8 +1,11 @@
-"""One generic, typed registry for models, losses, styles, filters and metrics.
+"""One generic, typed registry: generators, discriminators, filters, evaluation metrics.
 
 Modelled on timm's ``_registry.py``: ``register(name)`` as a decorator, ``build(name, **kw)`` as
 the single front door, ``names()`` for listings. An unknown name raises an error that lists the
-valid ones, because a typo in a style name is the most common user mistake.
+valid ones, because a typo in a name is the most common user mistake. (Styles are files and
+plugins, listed by :func:`huafeng.infer.styles.list_styles`; losses are a table in the training
+loop.) A registry may have a ``loader`` (third-party plugins): it runs once, at the first lookup,
+never at import, so importing huafeng never runs someone else's code.
 """
 
 from __future__ import annotations
@@ -20,9 +23,15 @@ T = TypeVar("T")
 class Registry(Generic[T]):
     """Maps names to factories (classes or functions) that build a ``T``."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, loader: Callable[[], object] | None = None) -> None:
         self.kind = kind
         self._items: dict[str, Callable[..., T]] = {}
+        self._loader = loader
+
+    def _load(self) -> None:
+        if self._loader is not None:
+            loader, self._loader = self._loader, None  # once, and not again from inside the loader
+            loader()
 
     def register(self, name: str | None = None) -> Callable[[Callable[..., T]], Callable[..., T]]:
         def deco(factory: Callable[..., T]) -> Callable[..., T]:
@@ -37,6 +46,7 @@ class Registry(Generic[T]):
         self._items[name] = factory
 
     def get(self, name: str) -> Callable[..., T]:
+        self._load()
         try:
             return self._items[name]
         except KeyError:
@@ -48,20 +58,24 @@ class Registry(Generic[T]):
         return factory(**kwargs)
 
     def unknown_message(self, name: str) -> str:
+        self._load()
         close = difflib.get_close_matches(name, list(self._items), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         return f"unknown {self.kind} {name!r}.{hint} Valid: {', '.join(sorted(self._items)) or '(none)'}"
 
     def names(self) -> list[str]:
+        self._load()
         return sorted(self._items)
 
     def __contains__(self, name: object) -> bool:
+        self._load()
         return name in self._items
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
 
     def __len__(self) -> int:
+        self._load()
         return len(self._items)
 
 

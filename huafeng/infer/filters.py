@@ -35,7 +35,7 @@ FilterFn = Callable[[np.ndarray], np.ndarray]
 F = TypeVar("F", bound=Callable[..., np.ndarray])
 
 #: name -> filter function. ``FILTERS.get(name)(x)`` applies one; unknown names list valid ones.
-FILTERS: Registry[np.ndarray] = Registry("filter")
+FILTERS: Registry[np.ndarray] = Registry("filter", loader=lambda: load_plugin_filters())
 _DESCRIPTIONS: dict[str, str] = {}
 #: Working-resolution cap for the edge-aware smoothing steps of painterly filters.
 WORK_PIXELS = 1_000_000
@@ -468,5 +468,3 @@ def load_plugin_filters() -> list[str]:
             warnings.warn(f"filter plugin {ep.name!r} failed ({type(e).__name__}: {e})", stacklevel=2)
     return added
 
-
-load_plugin_filters()  # at import, so StylizeOptions and style looks can name plugin filters
