@@ -33,7 +33,7 @@ def test_unknown_name_lists_valid_ones_with_a_hint() -> None:
     reg: Registry[int] = Registry("filter")
     reg.add("sepia", lambda: 1)
     reg.add("bw", lambda: 2)
-    with pytest.raises(UnknownNameError, match="Did you mean 'sepia'.*Valid: bw, sepia"):
+    with pytest.raises(UnknownNameError, match=r"Did you mean 'sepia'\?.*Valid: bw, sepia"):
         reg.get("sepa")
 
 
