@@ -267,7 +267,7 @@ class TrainCfg:
     """Discriminator updates per generator update."""
     adv_start: int = 0
     """Step at which the adversarial term (and D training) starts: first let the perceptual losses
-    make the style visible, then let D refine it (notes/cpu-training-attempt.md)."""
+    make the style visible, then let D refine it (docs/notes/cpu-training-attempt.md)."""
     adv_ramp: int = 0
     """Steps over which γ ramps linearly from 0 after ``adv_start`` (avoids a shock to G)."""
     log_every: int = 10

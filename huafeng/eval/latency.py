@@ -1,6 +1,6 @@
 """Timing helpers for latency races: warm-up, median of N, fixed threads, interleaved A/B.
 
-Why each choice (``../shared/notes/cpu-generator-latency.md`` measured the same way):
+Why each choice (``docs/notes/cpu-generator-latency.md`` measured the same way):
 
 * **Warm-up** runs are discarded: the first ONNX Runtime calls allocate arenas and pick kernels,
   and the first NumPy/OpenCV calls fault in pages; none of that is steady-state latency.

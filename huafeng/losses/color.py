@@ -1,4 +1,4 @@
-"""Colour / palette losses in CIELAB — what the failed CPU run lacked (``notes/cpu-training-attempt.md``:
+"""Colour / palette losses in CIELAB — what the failed CPU run lacked (``docs/notes/cpu-training-attempt.md``:
 "no palette shift"). Pure functions; the caller weights.
 
 Why Lab: equal steps are roughly equally visible (CIE 1976), and lightness is separate from the

@@ -7,10 +7,10 @@ way in fast style transfer:
 * **Upsampling is resize-convolution** (nearest ×2, then a convolution; Odena, Dumoulin & Olah,
   "Deconvolution and Checkerboard Artifacts", Distill 2016). Transposed convolutions and
   PixelShuffle draw a periodic grid whenever the kernel size is not divisible by the stride, which
-  Gram losses then lock in (see ``notes/cpu-training-attempt.md``).
+  Gram losses then lock in (see ``docs/notes/cpu-training-attempt.md``).
 * **Normalisation is a choice, not a default.** Instance norm (Ulyanov et al. 2016) is what makes
   Johnson-style nets stylise well, but it cannot be folded into a convolution and costs 1.6–1.8× on
-  CPU (``notes/cpu-generator-latency.md``); BatchNorm folds into the preceding convolution at export.
+  CPU (``docs/notes/cpu-generator-latency.md``); BatchNorm folds into the preceding convolution at export.
 """
 
 from __future__ import annotations

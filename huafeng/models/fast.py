@@ -1,4 +1,4 @@
-"""``mobile``: the CPU-fast generator, designed from ``notes/cpu-generator-latency.md``.
+"""``mobile``: the CPU-fast generator, designed from ``docs/notes/cpu-generator-latency.md``.
 
 What the latency study measured, and what this design takes from it:
 
@@ -9,7 +9,7 @@ What the latency study measured, and what this design takes from it:
 * **No instance norm on the hot path**: IN cost 1.6–1.8× there. ``norm="batch"`` trains with
   BatchNorm and folds into the convolutions at export; ``"none"`` is the measured fastest.
 * **Resize-convolution out** (nearest ×2 + conv, twice), not PixelShuffle: the failed CPU run
-  (``notes/cpu-training-attempt.md``) drew a grid with PixelShuffle(4) at the output. The input
+  (``docs/notes/cpu-training-attempt.md``) drew a grid with PixelShuffle(4) at the output. The input
   RGB is concatenated before the last conv (``full_res_skip``) so full-resolution edges are
   available without an additive residual that pins the output to the photo.
 * **Optional ½-resolution run + fast guided filter** (``half_res=True``, D2/D3): the network sees
@@ -37,7 +37,7 @@ from huafeng.models.blocks import ConvNormAct, InvertedResidual, Pad, UpConv, ch
 from huafeng.models.guided_filter import FastGuidedFilter
 from huafeng.models.registries import GENERATORS
 
-#: Designs from the latency study (``notes/cpu-generator-latency.md``) as constructor kwargs.
+#: Designs from the latency study (``docs/notes/cpu-generator-latency.md``) as constructor kwargs.
 PRESETS: dict[str, dict[str, Any]] = {
     "c1": dict(width=32, expansion=4, n_blocks=6),
     "c2": dict(width=48, expansion=3, n_blocks=8),

@@ -5,7 +5,7 @@ is a linear function of the guide, ``q = a·I + b``, with ``a = cov(I, p) / (var
 "Fast Guided Filter" (arXiv 2015) fit ``a, b`` at low resolution and upsample only the
 coefficients, so edges come from the full-resolution guide while the expensive network ran at
 low resolution; Wu et al., "Fast End-to-End Trainable Guided Filter" (CVPR 2018) showed the whole
-thing trains end to end. That is designs D2/D3 of ``notes/cpu-generator-latency.md``.
+thing trains end to end. That is designs D2/D3 of ``docs/notes/cpu-generator-latency.md``.
 
 Box filters are separable ``AveragePool`` ops with ``count_include_pad=False`` (exact border
 normalisation without the cumsum trick, which exports poorly), so the graph stays plain ONNX.

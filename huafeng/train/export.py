@@ -8,7 +8,7 @@ What happens, in order, and why:
 
 1. A deep copy is put in eval mode, parametrisations (spectral/weight norm) are baked in and every
    Conv→BatchNorm pair is folded into the conv — so the graph holds no training-only op and
-   BatchNorm costs nothing at inference (``notes/cpu-generator-latency.md``).
+   BatchNorm costs nothing at inference (``docs/notes/cpu-generator-latency.md``).
 2. The legacy TorchScript exporter (``dynamo=False``; onnxscript is not installed) writes opset 17.
 3. Parity: ONNX Runtime vs torch on random inputs at the example size *and* a second size, which
    catches shapes baked into the graph; a difference above 1e-3 raises :class:`ExportError`.
