@@ -82,6 +82,9 @@ _WRITE_FORMATS = {
     ".heic": "HEIF",
 }
 _ALPHA_FORMATS = {"PNG", "WEBP", "TIFF", "AVIF", "HEIF", "GIF"}
+#: Still-image types whose extension a result keeps (``a.jpg`` → ``out/a.jpg``); any other input
+#: (GIF, HEIC, AVIF) is written as PNG. One list for ``stylize`` and ``batch``.
+KEEP_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 _SRGB_BYTES: bytes = _SRGB.tobytes()
 

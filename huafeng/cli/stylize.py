@@ -11,6 +11,7 @@ import typer
 from huafeng.cli._app import ThreadsOption, _print_json, app, err, out
 from huafeng.cli.repair import _repaired
 from huafeng.errors import InputError
+from huafeng.imageio import KEEP_EXTENSIONS
 
 # ------------------------------------------------------------------------------------ stylize
 
@@ -91,7 +92,7 @@ def _parse_mix(text: str) -> dict[str, float]:
     return weights
 
 
-_WRITABLE = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
+_WRITABLE = KEEP_EXTENSIONS
 _REGIONS = ("all", "person", "background", "face")
 
 

@@ -467,4 +467,3 @@ def load_plugin_filters() -> list[str]:
         except Exception as e:  # third-party code: anything can go wrong, none of it is ours
             warnings.warn(f"filter plugin {ep.name!r} failed ({type(e).__name__}: {e})", stacklevel=2)
     return added
-

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from huafeng.errors import HuafengError, InputError
-from huafeng.imageio import READ_EXTENSIONS, encode_image, format_for_path, read_image
+from huafeng.imageio import KEEP_EXTENSIONS, READ_EXTENSIONS, encode_image, format_for_path, read_image
 from huafeng.infer.engine import StylizeOptions, Stylizer
 from huafeng.infer.styles import StyleInfo, resolve_style, style_from_model
 from huafeng.scale.manifest import (
@@ -56,7 +56,7 @@ from huafeng.scale.manifest import (
 )
 
 _OUT_EXT = {"jpg": ".jpg", "jpeg": ".jpg", "png": ".png", "webp": ".webp", "tif": ".tif", "tiff": ".tif"}
-_KEEP_EXT = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff")
+_KEEP_EXT = KEEP_EXTENSIONS
 MANIFEST_EVERY_S = 30.0
 """How often the driver rewrites manifest.jsonl during a run (progress survives a crash)."""
 
