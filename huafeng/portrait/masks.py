@@ -133,6 +133,7 @@ def grabcut(rgb: np.ndarray, labels: np.ndarray, seeds: np.ndarray, iters: int =
     seed_s = cv2.resize(seeds.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     rect = (0, 0, 1, 1)  # unused with GC_INIT_WITH_MASK
+    cv2.setRNGSeed(0)  # GrabCut seeds its colour models with k-means: same photo, same mask
     cv2.grabCut(np.ascontiguousarray(small), lab_s, rect, bgd, fgd, iters, cv2.GC_INIT_WITH_MASK)
     fg = ((lab_s == cv2.GC_FGD) | (lab_s == cv2.GC_PR_FGD)).astype(np.uint8)
     _, comp = cv2.connectedComponents(fg, connectivity=8)
@@ -200,19 +201,33 @@ def clothes_mask(
     h, w = rgb.shape[:2]
     lab = lab_of(rgb)
     skin = skin_like if skin_like is not None else skin_model(lab, g)
+    # for clothes, skin is what looks like the cheeks themselves (k 2): the broader model, which
+    # also takes in a shaded neck, would claim a beige shirt as skin
+    strict = likelihood(lab, disc_samples(lab, [g.lm[50], g.lm[280], g.lm[9]], 0.06 * g.face_w), k=2.0)
     rows = np.arange(h)[:, None]
-    below = np.broadcast_to(rows > g.chin_y + 0.12 * g.face_h, (h, w))
+    below = np.broadcast_to(rows > g.chin_y + 0.05 * g.face_h, (h, w))
     hair_m = hair > 0.4 if hair is not None else np.zeros((h, w), bool)
-    sure_bg = (person < 0.3) | ~below | (skin > 0.35) | hair_m
+    neck = np.zeros((h, w), bool)  # the neck under the jaw is skin even where its colour drifts
+    jx0, jx1 = sorted((round(float(g.lm[172, 0])), round(float(g.lm[397, 0]))))
+    neck[max(0, round(g.chin_y)) : max(0, round(g.chin_y + 0.45 * g.face_h)), max(0, jx0) : max(0, jx1)] = (
+        True
+    )
+    sure_bg = (person < 0.3) | ~below | (strict > 0.5) | hair_m | neck
+    # seeds: the person below the chin that is neither skin nor hair, down to the photo's edge (a
+    # head-and-shoulders portrait shows only a strip of collar or shirt beside the neck)
     torso = np.zeros((h, w), bool)
-    t0, t1 = round(g.chin_y + 0.5 * g.face_h), round(g.chin_y + 1.6 * g.face_h)
-    c0, c1 = round(g.centre_x - 0.8 * g.face_w), round(g.centre_x + 0.8 * g.face_w)
-    torso[max(0, t0) : max(0, t1), max(0, c0) : max(0, c1)] = True
-    seeds = torso & (person > 0.7) & (skin < 0.05) & ~hair_m
-    if seeds.sum() < max(30, 0.03 * torso.sum()):
+    t0 = max(0, round(g.chin_y + 0.1 * g.face_h))
+    c0, c1 = max(0, round(g.centre_x - 1.3 * g.face_w)), max(0, round(g.centre_x + 1.3 * g.face_w))
+    torso[t0:, c0:c1] = True
+    seeds = torso & (person > 0.6) & (strict < 0.05) & (skin < 0.3) & ~hair_m & ~neck
+    if hair is not None and (hair > 0.5).sum() > 50:  # long hair below the chin is not a garment
+        hair_like = likelihood(lab, lab[hair > 0.5], k=2.0)
+        seeds &= hair_like < 0.2
+        sure_bg = sure_bg | (hair_like > 0.6)
+    if seeds.sum() < max(30, 0.08 * max(1, int((torso & (person > 0.6)).sum()))):
         return (
             None,
             "no clothing found below the face (a close-up, or bare shoulders): clothes left unchanged",
         )
-    labels = _labels((h, w), below & (person > 0.5) & (skin < 0.2), seeds, sure_bg)
+    labels = _labels((h, w), below & (person > 0.5) & (strict < 0.2), seeds, sure_bg)
     return grabcut(rgb, labels, seeds), None

@@ -143,9 +143,9 @@ def try_on(img: Image, opts: TryOnOptions, *, detect: DetectOptions | None = Non
     person = person_mask(rgb, [face]) if (opts.hair or opts.clothes) else None
     skin = skin_model(lab_of(rgb), geometry(face)) if person is not None else None
     hair = None
-    if person is not None and opts.hair:
+    if person is not None:  # for clothes too: a garment mask must stay off the hair
         hair, why = hair_mask(rgb, face, person, skin)
-        notes += [why] if why else []
+        notes += [why] if why and opts.hair else []
     if opts.clothes is not None and person is not None:
         cm, why = clothes_mask(rgb, face, person, hair, skin)
         if cm is None:

@@ -87,7 +87,8 @@ def test_a_missing_region_is_a_note_and_the_others_still_apply(faces_dir: Path, 
     """Issue: on a portrait with no visible clothing the whole command failed, lips included."""
     from huafeng.imageio import read_image
 
-    closeup = read_image(faces_dir / "CodeFormer_0240.jpg")  # a face filling the frame, no clothes
+    closeup = read_image(faces_dir / "stargan-v2_036619.jpg")  # a face filling the frame, no clothes
+    closeup = closeup.with_rgb(cv2.resize(closeup.rgb, (512, 512), interpolation=cv2.INTER_AREA))
     stripes = np.zeros((32, 32, 3), np.uint8)
     stripes[::4] = 255
     from huafeng.imageio import write_image
