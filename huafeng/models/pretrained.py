@@ -107,6 +107,27 @@ def load_style_tables(path: str | Path) -> list[tuple[np.ndarray, np.ndarray]]:
     return tables
 
 
+def load_style_convs(path: str | Path) -> list[np.ndarray]:
+    """The convolution weights of a single-style export, in forward order (one per norm).
+
+    A style refined with ``train_convs`` carries convolutions of its own; a run that starts from
+    its tables must start from those too (``init_convs``), or the tables would drive other filters.
+    """
+    import onnx
+    from google.protobuf.message import DecodeError
+    from onnx import numpy_helper
+
+    try:
+        model = onnx.load(str(path))
+    except (OSError, ValueError, DecodeError) as e:
+        raise InputError(f"{path}: cannot read the style to start from ({e})") from None
+    inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    convs = [inits[n.input[1]] for n in model.graph.node if n.op_type == "Conv" and n.input[1] in inits]
+    if len(convs) != len(_CONTRACT) + 2 * _N_RES + len(_EXPAND):
+        raise InputError(f"{path}: not a single-style magenta_cin export ({len(convs)} convolutions)")
+    return convs
+
+
 class _CINConv(nn.Module):
     """Reflect pad → bias-free conv → instance norm with one (γ, β) row per style."""
 
@@ -136,8 +157,11 @@ class PretrainedCIN(nn.Module):
     anything else on a CPU budget (pick the closest by Gram: ``huafeng.train.styles``); empty =
     every row starts from base style 0. ``init_onnx``: per row, a single-style ``.onnx`` we exported
     whose tables the row starts from instead (``""`` = use ``init_styles``), to continue a shipped
-    style. ``train_convs``: also fine-tune the convolutions (measured:
-    changed nothing visible in 8 minutes, and costs the optimiser state). ``pretrained``: load the
+    style. ``init_convs``: a single-style export whose convolutions replace the base's (a style
+    refined with ``train_convs`` has its own; its tables only make sense over them — a row whose
+    ``init_onnx`` file's convolutions differ from the model's is an error). ``train_convs``: also
+    fine-tune the convolutions (8 minutes on one busy thread changed nothing visible; 62 minutes on
+    two AMX threads did, docs/styles.md session 7). ``pretrained``: load the
     base weights (False only for tests and for building a shell to load a checkpoint into).
     """
 
@@ -155,6 +179,7 @@ class PretrainedCIN(nn.Module):
         train_convs: bool = False,
         pretrained: bool = True,
         init_onnx: Sequence[str] = (),
+        init_convs: str = "",
     ) -> None:
         super().__init__()
         if num_styles < 0:
@@ -176,10 +201,14 @@ class PretrainedCIN(nn.Module):
         if init_onnx and len(init_onnx) != rows:
             raise InputError(f"magenta_cin: init_onnx needs {rows} entries, got {len(init_onnx)}")
         self.init_onnx = [str(p) for p in init_onnx]
+        self.init_convs = str(init_convs)
         if pretrained:
             self.load_base(load_base_tensors())
+            if self.init_convs:
+                self.load_convs(load_style_convs(self.init_convs))
             for row, path in enumerate(self.init_onnx):
                 if path:
+                    self.check_convs(path)
                     self.load_row(row, load_style_tables(path))
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
@@ -207,6 +236,25 @@ class PretrainedCIN(nn.Module):
             layer.conv.weight.copy_(torch.from_numpy(w.copy()))
             layer.gamma.copy_(torch.from_numpy(g.copy())[rows])
             layer.beta.copy_(torch.from_numpy(b.copy())[rows])
+
+    @torch.no_grad()
+    def load_convs(self, convs: Sequence[np.ndarray]) -> None:
+        """Replace every convolution (from :func:`load_style_convs`)."""
+        for (name, layer), w in zip(self._layers(), convs, strict=True):
+            if tuple(w.shape) != tuple(layer.conv.weight.shape):
+                raise InputError(
+                    f"convolution {name}: shape {w.shape}, expected {tuple(layer.conv.weight.shape)}"
+                )
+            layer.conv.weight.copy_(torch.from_numpy(w.astype(np.float32)))
+
+    def check_convs(self, path: str) -> None:
+        """Refuse tables learnt over other convolutions than this model's (see ``init_convs``)."""
+        for (name, layer), w in zip(self._layers(), load_style_convs(path), strict=True):
+            if float(np.abs(layer.conv.weight.detach().numpy() - w).max()) > 1e-5:
+                raise InputError(
+                    f"{path} was refined with convolutions of its own ({name} differs): start from it with "
+                    f"init_convs: {path} (one model holds one set), or give init_onnx '' for that row"
+                )
 
     @torch.no_grad()
     def load_row(self, row: int, tables: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:

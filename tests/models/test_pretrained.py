@@ -86,7 +86,7 @@ def test_init_onnx_resumes_a_shipped_style(tmp_path) -> None:  # type: ignore[no
     """A library row can start from a style the repository ships: the rebuilt network reproduces it."""
     from huafeng.models.pretrained import load_style_tables
 
-    shipped = "huafeng/assets/styles/ink_shanshui.onnx"
+    shipped = "huafeng/assets/styles/water_lilies.onnx"  # tables over the base's convolutions
     g = PretrainedCIN(num_styles=2, init_styles=[2, 11], init_onnx=[shipped, ""]).eval()
     x = torch.rand(1, 3, 64, 64)
     sess = ort.InferenceSession(shipped, providers=["CPUExecutionProvider"])
@@ -97,6 +97,19 @@ def test_init_onnx_resumes_a_shipped_style(tmp_path) -> None:  # type: ignore[no
     assert np.abs(got - want).max() < 1e-4
     assert np.abs(other - want).max() > 1e-2  # "" keeps the base style of init_styles
     assert len(load_style_tables(shipped)) == 18
+
+
+def test_a_conv_refined_style_needs_its_own_convolutions() -> None:
+    """ink_shanshui was refined with train_convs: its tables only reproduce it over its own convs."""
+    refined = "huafeng/assets/styles/ink_shanshui.onnx"
+    with pytest.raises(InputError, match="init_convs"):
+        PretrainedCIN(num_styles=1, init_styles=[2], init_onnx=[refined])
+    g = PretrainedCIN(num_styles=1, init_styles=[2], init_onnx=[refined], init_convs=refined).eval()
+    x = torch.rand(1, 3, 64, 64)
+    sess = ort.InferenceSession(refined, providers=["CPUExecutionProvider"])
+    want = sess.run(None, {sess.get_inputs()[0].name: x.numpy()})[0]
+    with torch.no_grad():
+        assert np.abs(g(x, torch.eye(1)).numpy() - want).max() < 1e-4
 
 
 def test_init_onnx_bad_input_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
