@@ -132,16 +132,19 @@ def _draw_box(rgb: np.ndarray, block: L.Block, inks: Inks, scene: Scene) -> np.n
     return _stamp_text(out, block, (x + pad, y + pad), inks)
 
 
-def _tail(ellipse: Box, target: tuple[float, float]) -> np.ndarray:
-    """A triangle from the balloon's rim towards ``target`` (stopping short of it)."""
+def _tail(ellipse: Box, target: tuple[float, float], stop: float) -> np.ndarray:
+    """A triangle from the balloon's rim towards ``target``, ending ``stop`` px before it."""
     x, y, bw, bh = ellipse
     cx, cy = x + bw / 2, y + bh / 2
     dx, dy = target[0] - cx, target[1] - cy
-    dist = max(1.0, float(np.hypot(dx, dy)))
+    dist = float(np.hypot(dx, dy))
+    if dist < 1.0:  # the balloon sits on its speaker (no room elsewhere): point down
+        dx, dy, dist = 0.0, 1.0, 1.0
     ux, uy = dx / dist, dy / dist
-    # the rim point towards the target, and how far to reach beyond it
+    # the rim point towards the target, and how far to reach beyond it (never into the speaker)
     r = 1.0 / np.sqrt((ux / (bw / 2)) ** 2 + (uy / (bh / 2)) ** 2)
-    reach = float(np.clip(dist - r - 0.08 * min(bw, bh), 0.18 * min(bw, bh), 0.45 * max(bw, bh)))
+    reach = float(np.clip(dist - r - stop, 0.12 * min(bw, bh), 0.45 * max(bw, bh)))
+    reach = min(reach, max(2.0, dist - r - 2.0))
     tip = (cx + ux * (r + reach), cy + uy * (r + reach))
     half = 0.16 * min(bw, bh)
     base_c = (cx + ux * r * 0.7, cy + uy * r * 0.7)
@@ -158,8 +161,11 @@ def _draw_bubble(rgb: np.ndarray, block: L.Block, inks: Inks, scene: Scene) -> n
     ell, _ = best_box(scene, (w, h), (bw, bh), "auto", centre=0.0)
     x, y = ell[0], ell[1]
     fx, fy, fw, fh = max(scene.faces, key=lambda f: f[2] * f[3]) if scene.faces else (w / 2, h, 0, 0)
-    target = (fx + fw / 2, fy + fh * 0.75)  # towards the mouth
-    tail = _tail((x, y, bw, bh), target)
+    # towards the speaker's mouth, stopping at the edge of the face: a comic tail points, it does
+    # not cover the face it points at
+    cx, cy = x + bw / 2, y + bh / 2
+    target = (float(np.clip(cx, fx, fx + fw)), float(np.clip(cy, fy + 0.5 * fh, fy + fh)))
+    tail = _tail((x, y, bw, bh), target, stop=0.02 * max(w, h))
     centre, axes = (round(x + bw / 2), round(y + bh / 2)), (max(1, bw // 2), max(1, bh // 2))
     lw = _line(block.size)
     out = rgb.copy()
