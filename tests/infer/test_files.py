@@ -1,4 +1,4 @@
-"""stylize_files: read ahead / write behind keeps input order, and one bad file is one failed row."""
+"""stylize_files: results in input order, and one bad file is one failed row."""
 
 from __future__ import annotations
 
