@@ -133,7 +133,9 @@ def run(data: Path, files: list[Path], sheet: Path | None = None) -> dict[str, A
 def write_sheet(path: Path, cells: list[list[np.ndarray]]) -> None:
     tiles = []
     for triple in cells:
-        tiles.append(np.concatenate([cv2.resize(c, (192, round(192 * c.shape[0] / c.shape[1]))) for c in triple], 0))
+        tiles.append(
+            np.concatenate([cv2.resize(c, (192, round(192 * c.shape[0] / c.shape[1]))) for c in triple], 0)
+        )
     h = max(t.shape[0] for t in tiles)
     tiles = [np.pad(t, ((0, h - t.shape[0]), (0, 4), (0, 0)), constant_values=255) for t in tiles]
     rows = [np.concatenate(tiles[i : i + 6], 1) for i in range(0, len(tiles), 6)]
@@ -147,8 +149,12 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--sheet", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/tryon_masks.json"))
+    ap.add_argument("--half", type=int, choices=(0, 1, 2), default=0, help="1 or 2: only that half (by name)")
     args = ap.parse_args()
-    res = run(args.data, sorted(GT.glob("*.json")), args.sheet)
+    files = sorted(GT.glob("*.json"))
+    if args.half:
+        files = files[: len(files) // 2] if args.half == 1 else files[len(files) // 2 :]
+    res = run(args.data, files, args.sheet)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=1) + "\n")
     print(json.dumps({k: v for k, v in res.items() if k != "rows"}, indent=1))

@@ -165,15 +165,24 @@ def hair_mask(
     band_top = max(0, round(g.top_y - 0.35 * g.face_h))
     band_bottom = max(0, round(g.top_y - 0.04 * g.face_h))
     x0, x1 = max(0, round(g.centre_x - 0.35 * g.face_w)), min(w, round(g.centre_x + 0.35 * g.face_w))
-    seeds = np.zeros((h, w), bool)
-    seeds[band_top:band_bottom, x0:x1] = True
-    seeds &= (person > 0.6) & (skin < 0.15)
-    if seeds.sum() < max(20, 0.02 * (band_bottom - band_top) * (x1 - x0)):
+    top = np.zeros((h, w), bool)
+    top[band_top:band_bottom, x0:x1] = True
+    top &= (person > 0.6) & (skin < 0.15)
+    if top.sum() < max(20, 0.02 * (band_bottom - band_top) * (x1 - x0)):
         return None, "no hair found above the face (covered, cropped off or bald): hair left unchanged"
-    like = likelihood(lab, lab[seeds], k=2.5)
+    like = likelihood(lab, lab[top], k=2.5)
+    # more seeds at the temples, beside the face from the brows up, where they look like the crown:
+    # long hair falls from there, and a crown or fringe can hide the band above the hairline
+    seeds = top.copy()
+    ty0, ty1 = max(0, round(g.top_y)), max(0, round(g.top_y + 0.35 * g.face_h))
+    for xa, xb in ((g.centre_x - 0.85 * g.face_w, g.centre_x - 0.55 * g.face_w),
+                   (g.centre_x + 0.55 * g.face_w, g.centre_x + 0.85 * g.face_w)):  # fmt: skip
+        side = np.zeros((h, w), bool)
+        side[ty0:ty1, max(0, round(xa)) : max(0, round(xb))] = True
+        seeds |= side & (person > 0.8) & (skin < 0.1) & (like > 0.5)
     head = np.zeros((h, w), np.uint8)
-    cy = g.top_y + 0.55 * g.face_h
-    axes = (round(1.1 * g.face_w), round(1.35 * g.face_h))
+    cy = g.top_y + 0.75 * g.face_h
+    axes = (round(1.15 * g.face_w), round(1.6 * g.face_h))
     cv2.ellipse(head, (round(g.centre_x), round(cy)), axes, 0, 0, 360, 1, -1)
     face_area = skin_mask(rgb, face, skin) > 0.5
     neck = np.zeros((h, w), bool)  # the column under the jaw: hair falls beside the neck, not on it
