@@ -586,6 +586,11 @@ def _finish(st: _State) -> AskParse:
         if looks:  # "油画" alone paints the photo in oil rather than oil over the default painting
             style, promoted = looks[0], True
             filters.remove(style)
+            # say so where the phrase is echoed (the page's "understood" line): a style, not a filter
+            st.matched = [
+                (w, what.replace(f"+filter {style}", f"style={style} (a look on the photo)", 1))
+                for w, what in st.matched
+            ]
         elif PHOTO in installed:  # "ins风": the photo with its filters, not the default painting
             style, promoted = PHOTO, True
     return AskParse(

@@ -123,3 +123,10 @@ def test_cli_ins_look_keeps_an_orange_cat_orange(tmp_path: Path, capsys: pytest.
     res = imageio.read_image(tmp_path / "o.png").rgb[32:64, 40:88].reshape(-1, 3).mean(axis=0)
     assert res[0] > res[1] > res[2], res  # still orange: red over green over blue
     assert "photo" in err or "photo" in out  # "read as: photo, fade, vignette"
+
+
+def test_a_look_promoted_to_style_is_echoed_as_a_style(shipped: list[StyleInfo]) -> None:
+    """The page said "黑白 → +filter bw" while the gallery selected bw as the style."""
+    got = parse_ask("黑白，淡一点", styles=shipped)
+    assert got.style == "bw" and got.filters == ()
+    assert ("黑白", "style=bw (a look on the photo)") in got.matched
