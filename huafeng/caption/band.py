@@ -10,10 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from huafeng.caption import layout as L
-from huafeng.caption.compose import composite
-from huafeng.caption.fonts import default_chain
+from huafeng.caption.compose import fit_text, stamp
 from huafeng.caption.palette import TextColors
-from huafeng.caption.text import sanitize
 
 PAPER = (255, 255, 255)
 INK = (20, 20, 20)
@@ -24,23 +22,11 @@ def caption_band(rgb: np.ndarray, text: str | None) -> np.ndarray:
     if not text or not text.strip():
         return rgb
     w = rgb.shape[1]
-    chain = default_chain()
-    clean = sanitize(text, chain.covers)
     size = max(L.MIN_SIZE, round(w / 22))
     spec = L.TextSpec(weight=500, stroke=0.0, line_spacing=1.3)
-    block = L.fit(clean.text, chain, (w - size, round(size * 1.3 * 4 + 2 * size)), spec, max_size=size)
-    fill, outline, color = L.rasterise(block)
-    bh, bw = fill.shape
+    block = fit_text(text, (w - size, round(size * 1.3 * 4 + 2 * size)), spec, max_size=size)
+    bh, bw = block.height + 2 * block.pad, block.width + 2 * block.pad
     band = np.empty((bh + size // 2, w, 3), np.uint8)
     band[:] = PAPER
-    x = max(0, (w - bw) // 2)
-    region = band[size // 4 : size // 4 + bh, x : x + bw]
-    cut = (slice(0, region.shape[0]), slice(0, region.shape[1]))
-    band[size // 4 : size // 4 + bh, x : x + bw] = composite(
-        region,
-        fill[cut],
-        outline[cut],
-        TextColors(INK, PAPER, PAPER),
-        color=None if color is None else color[cut],
-    )
+    band = stamp(band, block, (max(0, (w - bw) // 2), size // 4), TextColors(INK, PAPER, PAPER))
     return np.concatenate([rgb, band], axis=0)

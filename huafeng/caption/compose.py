@@ -218,3 +218,29 @@ def draw_caption(
         color=color,
     )
     return out
+
+
+def fit_text(
+    text: str, box: tuple[int, int], spec: L.TextSpec, *, max_size: int, min_size: int = L.MIN_SIZE
+) -> L.Block:
+    """Clean ``text`` for the shipped fonts and lay it out at the largest size that fits ``box``:
+    for text set in a container of its own (a caption band, a story's box or balloon)."""
+    chain = default_chain()
+    return L.fit(sanitize(text, chain.covers).text, chain, box, spec, max_size=max_size, min_size=min_size)
+
+
+def stamp(rgb: np.ndarray, block: L.Block, xy: tuple[int, int], colors: TextColors) -> np.ndarray:
+    """A copy of ``rgb`` with ``block`` drawn unmoved, its top-left padding corner at ``xy``
+    (clipped to the picture); colour glyphs keep their own colours."""
+    fill, outline, color = L.rasterise(block)
+    h, w = fill.shape
+    x, y = xy
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(rgb.shape[1], x + w), min(rgb.shape[0], y + h)
+    if x1 <= x0 or y1 <= y0:
+        return rgb
+    sl = (slice(y0 - y, y1 - y), slice(x0 - x, x1 - x))
+    out = rgb.copy()
+    out[y0:y1, x0:x1] = composite(
+        rgb[y0:y1, x0:x1], fill[sl], outline[sl], colors, color=None if color is None else color[sl]
+    )
+    return out

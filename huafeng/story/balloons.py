@@ -25,11 +25,9 @@ import cv2
 import numpy as np
 
 from huafeng.caption import layout as L
-from huafeng.caption.compose import composite
-from huafeng.caption.fonts import default_chain
+from huafeng.caption.compose import fit_text, stamp
 from huafeng.caption.palette import RGB, TextColors, contrast, luminance, palette, push
 from huafeng.caption.place import Box, Scene, best_box
-from huafeng.caption.text import sanitize
 from huafeng.errors import InputError
 
 INK_CONTRAST = 7.0  # WCAG AAA: the words in a box are body text, often small on a phone
@@ -69,30 +67,12 @@ def border(rgb: np.ndarray, ink: RGB, width: int) -> np.ndarray:
 
 
 def _text_block(text: str, box: tuple[int, int], max_size: int, align: str, weight: int) -> L.Block:
-    chain = default_chain()
-    clean = sanitize(text, chain.covers)
     spec = L.TextSpec(weight=weight, stroke=0.0, line_spacing=1.18, align=align)
-    return L.fit(clean.text, chain, box, spec, max_size=max_size, min_size=min(L.MIN_SIZE, max_size))
+    return fit_text(text, box, spec, max_size=max_size, min_size=min(L.MIN_SIZE, max_size))
 
 
 def _stamp_text(rgb: np.ndarray, block: L.Block, xy: tuple[int, int], inks: Inks) -> np.ndarray:
-    """Draw ``block`` (rasterised) with its top-left padding corner at ``xy``."""
-    fill, outline, color = L.rasterise(block)
-    h, w = fill.shape
-    x, y = xy
-    x0, y0, x1, y1 = max(0, x), max(0, y), min(rgb.shape[1], x + w), min(rgb.shape[0], y + h)
-    if x1 <= x0 or y1 <= y0:
-        return rgb
-    sl = (slice(y0 - y, y1 - y), slice(x0 - x, x1 - x))
-    out = rgb.copy()
-    out[y0:y1, x0:x1] = composite(
-        rgb[y0:y1, x0:x1],
-        fill[sl],
-        outline[sl],
-        TextColors(inks.ink, inks.paper, inks.paper),
-        color=None if color is None else color[sl],
-    )
-    return out
+    return stamp(rgb, block, xy, TextColors(inks.ink, inks.paper, inks.paper))
 
 
 def caption_panel(
