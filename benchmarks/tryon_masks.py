@@ -57,9 +57,10 @@ def drawn(gt: dict[str, Any], scale: float, shape: tuple[int, int]) -> dict[str,
 def predicted(rgb: np.ndarray) -> dict[str, np.ndarray | None]:
     face = detect_faces(rgb).faces[0]
     person = person_mask(rgb, [face])
-    skin_like = M.skin_model(M.lab_of(rgb), M.geometry(face))
-    hair, _ = M.hair_mask(rgb, face, person, skin_like)
-    clothes, _ = M.clothes_mask(rgb, face, person, hair, skin_like)
+    lab = M.lab_of(rgb)
+    skin_like = M.skin_model(lab, M.geometry(face))
+    hair, _ = M.hair_mask(rgb, face, person, skin_like, lab)
+    clothes, _ = M.clothes_mask(rgb, face, person, hair, skin_like, lab)
     return {
         "hair": hair,
         "lips": M.lips_mask(face, (rgb.shape[1], rgb.shape[0])),

@@ -99,9 +99,23 @@ def lips_mask(face: Face, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(cv2.GaussianBlur(m, (0, 0), max(0.5, 0.012 * g.face_h)))
 
 
+def _cheeks(lab: np.ndarray, g: Geometry) -> np.ndarray:
+    """Lab samples of the bare face: both cheeks and the glabella."""
+    return disc_samples(lab, [g.lm[50], g.lm[280], g.lm[9]], 0.06 * g.face_w)
+
+
+def _neck_column(g: Geometry, shape: tuple[int, int], top: float, bottom: float) -> np.ndarray:
+    """The column between the jaw's corners, from ``top`` to ``bottom`` face heights below the chin."""
+    m = np.zeros(shape, bool)
+    x0, x1 = sorted((round(float(g.lm[172, 0])), round(float(g.lm[397, 0]))))
+    y0, y1 = round(g.chin_y + top * g.face_h), round(g.chin_y + bottom * g.face_h)
+    m[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = True
+    return m
+
+
 def skin_model(lab: np.ndarray, g: Geometry) -> np.ndarray:
     """Likelihood of face-and-body skin: cheeks and glabella, plus the neck when it matches them."""
-    cheeks = disc_samples(lab, [g.lm[50], g.lm[280], g.lm[9]], 0.06 * g.face_w)
+    cheeks = _cheeks(lab, g)
     neck_at = np.array([g.lm[152, 0], g.chin_y + 0.22 * g.face_h])
     neck = disc_samples(lab, [neck_at], 0.07 * g.face_w)
     sample = cheeks
@@ -155,12 +169,17 @@ def _labels(
 
 
 def hair_mask(
-    rgb: np.ndarray, face: Face, person: np.ndarray, skin_like: np.ndarray | None = None
+    rgb: np.ndarray,
+    face: Face,
+    person: np.ndarray,
+    skin_like: np.ndarray | None = None,
+    lab: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, str | None]:
-    """Soft hair mask, or ``(None, why)`` when no hair is visible above the face."""
+    """Soft hair mask, or ``(None, why)`` when no hair is visible above the face. ``skin_like`` and
+    ``lab`` (:func:`skin_model`, :func:`lab_of`) may be passed in when the caller has them."""
     g = geometry(face)
     h, w = rgb.shape[:2]
-    lab = lab_of(rgb)
+    lab = lab_of(rgb) if lab is None else lab
     skin = skin_like if skin_like is not None else skin_model(lab, g)
     band_top = max(0, round(g.top_y - 0.35 * g.face_h))
     band_bottom = max(0, round(g.top_y - 0.04 * g.face_h))
@@ -184,14 +203,8 @@ def hair_mask(
     cy = g.top_y + 0.75 * g.face_h
     axes = (round(1.15 * g.face_w), round(1.6 * g.face_h))
     cv2.ellipse(head, (round(g.centre_x), round(cy)), axes, 0, 0, 360, 1, -1)
-    face_area = skin_mask(rgb, face, skin) > 0.5
-    neck = np.zeros((h, w), bool)  # the column under the jaw: hair falls beside the neck, not on it
-    jx0, jx1 = sorted((round(float(g.lm[172, 0])), round(float(g.lm[397, 0]))))
-    neck[
-        max(0, round(g.chin_y - 0.1 * g.face_h)) : max(0, round(g.chin_y + 0.9 * g.face_h)),
-        max(0, jx0) : max(0, jx1),
-    ] = True
-    face_area |= neck
+    # the face, and the column under the jaw: hair falls beside the neck, not on it
+    face_area = (skin_mask(rgb, face, skin) > 0.5) | _neck_column(g, (h, w), -0.1, 0.9)
     # skin that the hair model does not also claim (blond hair can look like skin to a Lab model)
     sure_bg = (person < 0.3) | (head == 0) | face_area | ((skin > 0.5) & (like < 0.1))
     labels = _labels((h, w), (like > 0.2) & (head > 0), seeds, sure_bg)
@@ -204,23 +217,20 @@ def clothes_mask(
     person: np.ndarray,
     hair: np.ndarray | None = None,
     skin_like: np.ndarray | None = None,
+    lab: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, str | None]:
     """Soft clothing mask below the face, or ``(None, why)`` when no clothing is visible."""
     g = geometry(face)
     h, w = rgb.shape[:2]
-    lab = lab_of(rgb)
+    lab = lab_of(rgb) if lab is None else lab
     skin = skin_like if skin_like is not None else skin_model(lab, g)
     # for clothes, skin is what looks like the cheeks themselves (k 2): the broader model, which
     # also takes in a shaded neck, would claim a beige shirt as skin
-    strict = likelihood(lab, disc_samples(lab, [g.lm[50], g.lm[280], g.lm[9]], 0.06 * g.face_w), k=2.0)
+    strict = likelihood(lab, _cheeks(lab, g), k=2.0)
     rows = np.arange(h)[:, None]
     below = np.broadcast_to(rows > g.chin_y + 0.05 * g.face_h, (h, w))
     hair_m = hair > 0.4 if hair is not None else np.zeros((h, w), bool)
-    neck = np.zeros((h, w), bool)  # the neck under the jaw is skin even where its colour drifts
-    jx0, jx1 = sorted((round(float(g.lm[172, 0])), round(float(g.lm[397, 0]))))
-    neck[max(0, round(g.chin_y)) : max(0, round(g.chin_y + 0.45 * g.face_h)), max(0, jx0) : max(0, jx1)] = (
-        True
-    )
+    neck = _neck_column(g, (h, w), 0.0, 0.45)  # skin even where its colour drifts
     sure_bg = (person < 0.3) | ~below | (strict > 0.5) | hair_m | neck
     # seeds: the person below the chin that is neither skin nor hair, down to the photo's edge (a
     # head-and-shoulders portrait shows only a strip of collar or shirt beside the neck)

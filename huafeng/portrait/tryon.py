@@ -141,13 +141,14 @@ def try_on(img: Image, opts: TryOnOptions, *, detect: DetectOptions | None = Non
     notes: list[str] = []
     done: list[str] = []
     person = person_mask(rgb, [face]) if (opts.hair or opts.clothes) else None
-    skin = skin_model(lab_of(rgb), geometry(face)) if person is not None else None
+    lab = lab_of(rgb) if person is not None else None  # once, for every mask below
+    skin = skin_model(lab, geometry(face)) if lab is not None else None
     hair = None
     if person is not None:  # for clothes too: a garment mask must stay off the hair
-        hair, why = hair_mask(rgb, face, person, skin)
+        hair, why = hair_mask(rgb, face, person, skin, lab)
         notes += [why] if why and opts.hair else []
     if opts.clothes is not None and person is not None:
-        cm, why = clothes_mask(rgb, face, person, hair, skin)
+        cm, why = clothes_mask(rgb, face, person, hair, skin, lab)
         if cm is None:
             notes.append(why or "no clothing found")
         else:
