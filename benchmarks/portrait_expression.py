@@ -29,14 +29,14 @@ import cv2
 import numpy as np
 
 from huafeng.imageio import read_image, write_image
-from huafeng.portrait import detect_faces
-from huafeng.portrait import mouth
+from huafeng.portrait import detect_faces, mouth
 from huafeng.portrait.expression import (
     ExpressionOptions,
     change_outside_face,
     landmark_error,
     transfer_expression,
 )
+from huafeng.portrait.faces import eye_distance
 
 
 def _portraits(faces: Path, side: int, tmp: Path) -> list[tuple[Path, float]]:
@@ -85,7 +85,7 @@ def main() -> None:
         target = read_image(t)
         for di, d in enumerate(drivers):
             res = transfer_expression(target, d, ExpressionOptions(frames=4))
-            eye = mouth.eye_distance(res.target_landmarks)
+            eye = eye_distance(res.target_landmarks)
             peak = res.frames[res.peak].rgb
             rows.append({
                 "target": t.stem, "driver": d.stem,

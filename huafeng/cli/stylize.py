@@ -59,14 +59,21 @@ def _plan_outputs(
     if not as_folder:
         assert output is not None
         return [output], False
-    if output is not None and len(inputs) > 1 and not output.exists() and output.suffix.lower() in _WRITABLE:
+    if (
+        output is not None
+        and len(inputs) > 1
+        and not output.exists()
+        and output.suffix.lower() in KEEP_EXTENSIONS
+    ):
         raise InputError(f"-o {output}: {len(inputs)} inputs need a folder, not a file name")
     folder = output if output is not None else Path("stylized")
     outs: list[Path] = []
     seen: set[Path] = set()
     for p in inputs:
         ext = (
-            f".{fmt.lstrip('.')}" if fmt else (p.suffix.lower() if p.suffix.lower() in _WRITABLE else ".png")
+            f".{fmt.lstrip('.')}"
+            if fmt
+            else (p.suffix.lower() if p.suffix.lower() in KEEP_EXTENSIONS else ".png")
         )
         cand = folder / f"{p.stem}{ext}" if output is not None else folder / f"{p.stem}_{tag}{ext}"
         i = 2
@@ -92,7 +99,6 @@ def _parse_mix(text: str) -> dict[str, float]:
     return weights
 
 
-_WRITABLE = KEEP_EXTENSIONS
 _REGIONS = ("all", "person", "background", "face")
 
 

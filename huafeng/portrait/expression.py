@@ -54,6 +54,7 @@ from huafeng.portrait.faces import (
     DetectOptions,
     Face,
     detect_faces,
+    eye_distance,
     require_landmarks,
 )
 
@@ -187,7 +188,7 @@ def expressive(disp: np.ndarray, target: np.ndarray) -> np.ndarray:
     out = np.zeros_like(disp)
     idx = list(EXPRESSIVE)
     out[idx] = disp[idx]
-    eye = float(np.linalg.norm(target[33] - target[263]))
+    eye = eye_distance(target)
     drop = disp[list(_LOWER_LIP)].mean(axis=0)
     drop[0] = 0.0  # the jaw opens downwards; sideways motion of the lip is the smile, not the jaw
     drop[1] = min(drop[1], 0.3 * eye)  # a jaw dropping further folds the skin under it

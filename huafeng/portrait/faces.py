@@ -43,6 +43,11 @@ RIGHT_BROW = (46, 53, 52, 65, 55, 70, 63, 105, 66, 107)
 STABLE = (33, 133, 362, 263, 168, 6, 197, 195, 5, 4, 1, 10, 338, 109, 67, 297, 234, 454, 127, 356)
 
 
+def eye_distance(lm: np.ndarray) -> float:
+    """Distance between the outer eye corners of a Face Mesh (never 0): the face's own scale."""
+    return max(1e-6, float(np.linalg.norm(lm[33] - lm[263])))
+
+
 @dataclass(frozen=True)
 class Face:
     """One detected face, in the input image's pixel coordinates."""
@@ -77,7 +82,7 @@ class Face:
         """Inter-ocular distance (outer eye corners), the scale for landmark errors."""
         if self.landmarks is None:
             return 0.4 * self.box[2]
-        return float(np.linalg.norm(self.landmarks[33] - self.landmarks[263]))
+        return eye_distance(self.landmarks)
 
 
 @dataclass(frozen=True)

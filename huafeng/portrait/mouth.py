@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from huafeng.portrait.faces import FACE_OVAL, LEFT_EYE, LIPS_INNER, LIPS_OUTER, RIGHT_EYE
+from huafeng.portrait.faces import FACE_OVAL, LEFT_EYE, LIPS_INNER, LIPS_OUTER, RIGHT_EYE, eye_distance
 
 MIN_OPENING = 0.004
 """Inner-lip area / IOD² below which a mouth counts as closed (lip lines touching)."""
@@ -36,10 +36,6 @@ MIN_OPENING = 0.004
 
 def _area(poly: np.ndarray) -> float:
     return float(abs(cv2.contourArea(poly.astype(np.float32))))
-
-
-def eye_distance(lm: np.ndarray) -> float:
-    return max(1e-6, float(np.linalg.norm(lm[33] - lm[263])))
 
 
 def opening(lm: np.ndarray) -> float:
