@@ -74,6 +74,14 @@ def test_page_upload_style_slider_result_download(tmp_path: Path, sample_photo: 
         dl.value.save_as(saved)
         img = read_image(saved)
         assert img.size == read_image(sample_photo).size
+        # render straight after a slider move: the preview still waiting out its delay must not land
+        # after the (fast) full render and hide its download button
+        page.fill("#strength", "0.6")
+        page.dispatch_event("#strength", "input")
+        page.click("#render")
+        page.wait_for_selector("#download:not([hidden])", timeout=60_000)
+        page.wait_for_timeout(800)  # longer than the preview delay plus a preview request
+        assert page.is_visible("#download") and page.get_attribute("#compare", "data-state") == "full"
         # the phone-sized viewport: the layout collapses to one column and nothing overflows
         page.set_viewport_size({"width": 390, "height": 844})
         wide = page.evaluate(

@@ -36,7 +36,12 @@ function el(tag, attrs = {}, ...kids) {
   kids.forEach((k) => e.append(k));
   return e;
 }
-function debounce(fn, ms) { let t; return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); }; }
+// cancel(): a full render must drop a preview still waiting out its delay, or that preview lands after
+// the render and replaces the full-size result (and hides its download button)
+function debounce(fn, ms) {
+  let t; const f = (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); };
+  f.cancel = () => clearTimeout(t); return f;
+}
 
 // ------------------------------------------------------------------------------ input photo
 async function makeProxy(file) {
@@ -118,6 +123,7 @@ $("split").addEventListener("input", () => { $("after-clip").style.clipPath = `i
 $("render").addEventListener("click", async () => {
   if (!S.file) return;
   const fmt = $("format").value;
+  preview.cancel(); // the render shows this very look at full size
   $("busy").hidden = false; $("render").disabled = true;
   try {
     const r = await api("/api/v1/stylize", { method: "POST", body: form(S.file, { format: fmt, save: "true" }) });
