@@ -18,6 +18,7 @@ from huafeng.infer.repair import (
     check_mask,
     detect_classical,
     detect_damage,
+    detect_learned,
     inpaint,
     model_card,
     repair_image,
@@ -247,3 +248,26 @@ def test_show_mask_writes_what_was_detected(
     assert code == 0, err
     m = imageio.read_image(tmp_path / "m.png").rgb
     assert m.shape[:2] == photo.shape[:2] and set(np.unique(m)) <= {0, 255}
+
+
+def test_confident_regions_keep_sure_small_ones_and_drop_lukewarm_or_huge_ones() -> None:
+    from huafeng.infer.repair import _confident
+
+    prob = np.zeros((100, 100), np.float32)
+    prob[10:14, 10:60] = 0.99  # a sure scratch: kept
+    prob[30:34, 10:60] = 0.8  # lukewarm everywhere: dropped
+    prob[50:, :] = 0.99  # half the picture "damaged": no defect is that large, dropped
+    got = _confident(prob, 0.5, 0.97, 0.15)
+    assert got[10:14, 10:60].all() and not got[30:34].any() and not got[50:].any()
+    assert _confident(prob, 0.5, 0.97, 1.0)[50:].all()  # the size rule can be switched off
+
+
+# clean training photos the detector once flagged wholesale (sand, grass taken for a hole or stain)
+FLAT_CLEAN = ("imagenet_n01756291_sidewinder.jpg", "imagenet_n02102973_Irish_water_spaniel.jpg")
+
+
+def test_auto_repair_leaves_large_flat_areas_of_clean_photos_alone(shared_data: Path) -> None:
+    for name in FLAT_CLEAN:
+        rgb = imageio.read_image(shared_data / "content" / name).rgb
+        mask = detect_learned(rgb, threads=1)
+        assert mask.mean() <= 0.01, (name, float(mask.mean()))
