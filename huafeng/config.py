@@ -12,16 +12,14 @@ working directory); :func:`apply_data_root` points a recipe at another copy of t
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import types
-import typing
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal
 
 import yaml
 
+from huafeng.cfgtools import apply_overrides, check, from_mapping, to_dict
 from huafeng.errors import InputError
 
 Mode = Literal["style", "cycle", "multi"]
@@ -32,11 +30,6 @@ AdvKind = Literal["lsgan", "hinge", "nonsat"]
 StyleTarget = Literal["sample", "fixed"]
 
 DEFAULT_DATA_ROOT = "../shared/data"
-
-
-def _check(ok: bool, msg: str) -> None:
-    if not ok:
-        raise InputError(msg)
 
 
 @dataclass(frozen=True)
@@ -54,13 +47,15 @@ class ModelCfg:
     """Keyword arguments for the discriminator factory."""
 
     def __post_init__(self) -> None:
-        _check(bool(self.generator), "model.generator: must name a registered generator")
-        _check(bool(self.discriminator), "model.discriminator: must name a registered discriminator")
+        check(bool(self.generator), "model.generator: must name a registered generator")
+        check(bool(self.discriminator), "model.discriminator: must name a registered discriminator")
 
 
 @dataclass(frozen=True)
 class LossCfg:
     """Loss weights (the caller applies them; losses are pure) and the perceptual-loss setup."""
+
+    RENAMED: ClassVar[dict[str, str]] = {"colour": "color"}  # recipes and checkpoints before the rename
 
     content: float = 1.0
     """α: keeps the photo's structure (MobileNetV2 features of output vs. input)."""
@@ -75,7 +70,7 @@ class LossCfg:
     the target domain. Only in ``cycle`` mode."""
     tv: float = 0.0
     """Total variation: the smoothness prior that suppresses MobileNetV2's pixel-noise texture."""
-    colour: float = 0.0
+    color: float = 0.0
     """Colour-statistics loss (per-channel mean/std vs. the style target): moves the palette,
     which the relative Gram loss alone does slowly."""
     r1: float = 0.0
@@ -95,10 +90,10 @@ class LossCfg:
     a few), the classic fast-style-transfer setup and far cheaper on CPU."""
 
     def __post_init__(self) -> None:
-        for name in ("content", "style", "adversarial", "cycle", "identity", "tv", "colour", "r1"):
+        for name in ("content", "style", "adversarial", "cycle", "identity", "tv", "color", "r1"):
             v = getattr(self, name)
-            _check(math.isfinite(v) and v >= 0, f"loss.{name}: must be a finite weight >= 0, got {v}")
-        _check(
+            check(math.isfinite(v) and v >= 0, f"loss.{name}: must be a finite weight >= 0, got {v}")
+        check(
             not self.style_tap_weights or len(self.style_tap_weights) == len(self.style_taps),
             f"loss.style_tap_weights: {len(self.style_tap_weights)} weights for "
             f"{len(self.style_taps)} style_taps (give one per tap, or none)",
@@ -159,22 +154,22 @@ class DataCfg:
     """Short side of the sample photos (center-cropped to a square)."""
 
     def __post_init__(self) -> None:
-        _check(bool(self.content), "data.content: give at least one photo folder, glob or file")
-        _check(bool(self.style), "data.style: give at least one painting folder, glob or file")
+        check(bool(self.content), "data.content: give at least one photo folder, glob or file")
+        check(bool(self.style), "data.style: give at least one painting folder, glob or file")
         for name in ("image_size", "style_size", "crop_size", "batch_size", "num_samples", "sample_size"):
-            _check(getattr(self, name) >= 1, f"data.{name}: must be >= 1, got {getattr(self, name)}")
-        _check(
+            check(getattr(self, name) >= 1, f"data.{name}: must be >= 1, got {getattr(self, name)}")
+        check(
             self.crop_size <= min(self.image_size, self.style_size),
             f"data.crop_size: {self.crop_size} is larger than image_size/style_size "
             f"({self.image_size}/{self.style_size})",
         )
         lo, hi = self.crop_scale
-        _check(0 < lo <= hi <= 1, f"data.crop_scale: need 0 < min <= max <= 1, got {self.crop_scale}")
-        _check(
+        check(0 < lo <= hi <= 1, f"data.crop_scale: need 0 < min <= max <= 1, got {self.crop_scale}")
+        check(
             0 <= self.style_border < 0.5, f"data.style_border: must be in [0, 0.5), got {self.style_border}"
         )
-        _check(self.workers >= 0, f"data.workers: must be >= 0, got {self.workers}")
-        _check(
+        check(self.workers >= 0, f"data.workers: must be >= 0, got {self.workers}")
+        check(
             not self.style_names or len(self.style_names) == len(self.style),
             f"data.style_names: {len(self.style_names)} names for {len(self.style)} style entries",
         )
@@ -219,15 +214,15 @@ class OptimCfg:
     """Final LR as a fraction of the base LR."""
 
     def __post_init__(self) -> None:
-        _check(
+        check(
             self.lr_g > 0 and self.lr_d > 0, f"optim: learning rates must be > 0 ({self.lr_g}, {self.lr_d})"
         )
-        _check(self.lr_convs >= 0, f"optim.lr_convs: must be >= 0, got {self.lr_convs}")
-        _check(all(0 <= b < 1 for b in self.betas), f"optim.betas: each must be in [0, 1), got {self.betas}")
-        _check(self.weight_decay >= 0, f"optim.weight_decay: must be >= 0, got {self.weight_decay}")
-        _check(self.warmup_steps >= 0, f"optim.warmup_steps: must be >= 0, got {self.warmup_steps}")
-        _check(0 <= self.decay_start < 1, f"optim.decay_start: must be in [0, 1), got {self.decay_start}")
-        _check(0 <= self.min_lr <= 1, f"optim.min_lr: must be in [0, 1], got {self.min_lr}")
+        check(self.lr_convs >= 0, f"optim.lr_convs: must be >= 0, got {self.lr_convs}")
+        check(all(0 <= b < 1 for b in self.betas), f"optim.betas: each must be in [0, 1), got {self.betas}")
+        check(self.weight_decay >= 0, f"optim.weight_decay: must be >= 0, got {self.weight_decay}")
+        check(self.warmup_steps >= 0, f"optim.warmup_steps: must be >= 0, got {self.warmup_steps}")
+        check(0 <= self.decay_start < 1, f"optim.decay_start: must be in [0, 1), got {self.decay_start}")
+        check(0 <= self.min_lr <= 1, f"optim.min_lr: must be in [0, 1], got {self.min_lr}")
 
     def lr_factor(self, step: int, total: int) -> float:
         """LR multiplier at ``step`` — a pure function of the step, so resuming needs no state."""
@@ -280,12 +275,12 @@ class TrainCfg:
     """How many recent checkpoints to keep on disk."""
 
     def __post_init__(self) -> None:
-        _check(self.steps >= 1, f"train.steps: must be >= 1, got {self.steps}")
-        _check(0 <= self.ema_decay < 1, f"train.ema_decay: must be in [0, 1), got {self.ema_decay}")
+        check(self.steps >= 1, f"train.steps: must be >= 1, got {self.steps}")
+        check(0 <= self.ema_decay < 1, f"train.ema_decay: must be in [0, 1), got {self.ema_decay}")
         for name in ("threads", "adv_start", "adv_ramp", "sample_every", "checkpoint_every", "grad_clip"):
-            _check(getattr(self, name) >= 0, f"train.{name}: must be >= 0, got {getattr(self, name)}")
+            check(getattr(self, name) >= 0, f"train.{name}: must be >= 0, got {getattr(self, name)}")
         for name in ("d_steps", "log_every", "keep_checkpoints"):
-            _check(getattr(self, name) >= 1, f"train.{name}: must be >= 1, got {getattr(self, name)}")
+            check(getattr(self, name) >= 1, f"train.{name}: must be >= 1, got {getattr(self, name)}")
 
 
 @dataclass(frozen=True)
@@ -307,19 +302,19 @@ class RunCfg:
     train: TrainCfg = field(default_factory=TrainCfg)
 
     def __post_init__(self) -> None:
-        _check(bool(self.name.strip()), "name: must not be empty")
+        check(bool(self.name.strip()), "name: must not be empty")
         mode, d = self.train.mode, self.data
         if mode == "multi":
-            _check(
+            check(
                 len(d.style) >= 2,
                 f"data.style: multi mode needs one entry per style (>= 2), got {len(d.style)}",
             )
-            _check(
+            check(
                 not d.style_reference or len(d.style_reference) == len(d.style),
                 "data.style_reference: multi mode needs one reference per style (or none)",
             )
         if mode == "cycle":
-            _check(
+            check(
                 self.loss.cycle > 0 or self.loss.adversarial > 0,
                 "loss: cycle mode needs loss.cycle or loss.adversarial > 0",
             )
@@ -327,125 +322,15 @@ class RunCfg:
 
 # ------------------------------------------------------------------------------ dict / YAML
 
-C = TypeVar("C")
-
-
-def to_dict(cfg: Any) -> dict[str, Any]:
-    """Plain nested dicts/lists (YAML/JSON-safe), in field order."""
-
-    def conv(v: Any) -> Any:
-        if dataclasses.is_dataclass(v) and not isinstance(v, type):
-            return {f.name: conv(getattr(v, f.name)) for f in fields(v)}
-        if isinstance(v, (tuple, list)):
-            return [conv(x) for x in v]
-        if isinstance(v, dict):
-            return {str(k): conv(x) for k, x in v.items()}
-        return v
-
-    out = conv(cfg)
-    assert isinstance(out, dict)
-    return out
-
 
 def to_yaml(cfg: RunCfg) -> str:
     return yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True, width=110)
 
 
-def _type_name(tp: Any) -> str:
-    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
-
-
-def _convert(tp: Any, v: Any, where: str) -> Any:
-    """Coerce a YAML value to the annotated type, or raise a one-line InputError."""
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin is Literal:
-        if isinstance(v, bool):  # YAML 1.1 reads a bare `off`/`on` as a boolean
-            v = {False: "off", True: "on"}[v] if ("off" if not v else "on") in args else v
-        _check(v in args, f"{where}: {v!r} is not one of {', '.join(map(str, args))}")
-        return v
-    if origin in (typing.Union, types.UnionType):
-        if v is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        for alt in inner[:-1]:  # the first alternative that accepts the value (str | list: a str)
-            try:
-                return _convert(alt, v, where)
-            except InputError:
-                continue
-        return _convert(inner[-1], v, where)
-    if tp is bool:
-        _check(isinstance(v, bool), f"{where}: expected true/false, got {v!r}")
-        return v
-    if tp is int:
-        _check(isinstance(v, int) and not isinstance(v, bool), f"{where}: expected an integer, got {v!r}")
-        return v
-    if tp is float:
-        ok = isinstance(v, (int, float)) and not isinstance(v, bool)
-        _check(ok, f"{where}: expected a number, got {v!r}")
-        return float(v)
-    if tp is str:
-        _check(
-            isinstance(v, (str, int, float)) and not isinstance(v, bool), f"{where}: expected text, got {v!r}"
-        )
-        return str(v)
-    if origin is tuple:
-        if isinstance(v, (str, int, float)):
-            v = [v]  # a single path or number where a list is expected
-        _check(isinstance(v, (list, tuple)), f"{where}: expected a list, got {v!r}")
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_convert(args[0], x, f"{where}[{i}]") for i, x in enumerate(v))
-        _check(len(v) == len(args), f"{where}: expected {len(args)} values, got {len(v)}")
-        return tuple(_convert(a, x, f"{where}[{i}]") for i, (a, x) in enumerate(zip(args, v, strict=True)))
-    if origin is dict:
-        _check(isinstance(v, dict), f"{where}: expected a mapping, got {v!r}")
-        return dict(v)
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        _check(isinstance(v, dict), f"{where}: expected a mapping of {_type_name(tp)} fields, got {v!r}")
-        return _from_dict(tp, v, where)
-    return v
-
-
-def _from_dict(cls: type[C], data: dict[str, Any], where: str = "") -> C:
-    hints = typing.get_type_hints(cls)
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    for k in data:
-        if k not in names:
-            at = f" in {where}" if where else ""
-            raise InputError(f"unknown key {k!r}{at}; valid keys: {', '.join(names)}")
-    kw = {k: _convert(hints[k], v, f"{where}.{k}" if where else k) for k, v in data.items()}
-    return cls(**kw)
-
-
 def from_dict(data: dict[str, Any]) -> RunCfg:
     """Build and validate a :class:`RunCfg`; missing keys take their defaults."""
-    _check(isinstance(data, dict), f"config: expected a mapping at the top level, got {type(data).__name__}")
-    return _from_dict(RunCfg, data)
-
-
-def _parse_overrides(overrides: dict[str, Any] | list[str] | None) -> dict[str, Any]:
-    if overrides is None:
-        return {}
-    if isinstance(overrides, dict):
-        return dict(overrides)
-    out: dict[str, Any] = {}
-    for item in overrides:
-        key, eq, raw = item.partition("=")
-        _check(bool(eq) and bool(key.strip()), f"override {item!r}: expected key.path=value")
-        out[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
-    return out
-
-
-def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[str] | None) -> dict[str, Any]:
-    """Set dotted keys (``train.steps=10``) in a nested dict; values are parsed as YAML scalars."""
-    for dotted, value in _parse_overrides(overrides).items():
-        node = data
-        parts = dotted.split(".")
-        for p in parts[:-1]:
-            nxt = node.setdefault(p, {})
-            _check(isinstance(nxt, dict), f"override {dotted!r}: {p!r} is not a section")
-            node = nxt
-        node[parts[-1]] = value
-    return data
+    check(isinstance(data, dict), f"config: expected a mapping at the top level, got {type(data).__name__}")
+    return from_mapping(RunCfg, data)
 
 
 def load_config(path: str | Path | None, overrides: dict[str, Any] | list[str] | None = None) -> RunCfg:
@@ -453,7 +338,7 @@ def load_config(path: str | Path | None, overrides: dict[str, Any] | list[str] |
     data: dict[str, Any] = {}
     if path is not None:
         p = Path(path)
-        _check(p.is_file(), f"{p}: no such config file")
+        check(p.is_file(), f"{p}: no such config file")
         try:
             loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
         except UnicodeDecodeError:
@@ -462,7 +347,7 @@ def load_config(path: str | Path | None, overrides: dict[str, Any] | list[str] |
             mark = getattr(e, "problem_mark", None)
             at = f" (line {mark.line + 1})" if mark is not None else ""
             raise InputError(f"{p}: not valid YAML{at}") from None
-        _check(loaded is None or isinstance(loaded, dict), f"{p}: expected a mapping at the top level")
+        check(loaded is None or isinstance(loaded, dict), f"{p}: expected a mapping at the top level")
         data = loaded or {}
     return from_dict(apply_overrides(data, overrides))
 

@@ -22,6 +22,9 @@ def train(
     ] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", "--out", help="Run folder.")] = None,
     steps: Annotated[int | None, typer.Option(min=1, help="Override the number of steps.")] = None,
+    minutes: Annotated[
+        float | None, typer.Option(min=0.01, help="Stop (with a checkpoint) after this much training.")
+    ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from the run folder's last checkpoint.")
     ] = False,
@@ -33,30 +36,36 @@ def train(
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
-    """Train a style-transfer GAN from a recipe (needs the [train] extra: torch)."""
+    """Train from a recipe: a style-transfer GAN, or the repair networks for a recipe with
+    ``task: repair`` (needs the [train] extra: torch)."""
     _need_torch()
-    from huafeng.config import apply_data_root, load_config
-    from huafeng.train.loop import train as run_training
+    from huafeng.train.loop import prepare_run_dir, recipe_task
 
     if not config.exists():
         raise InputError(f"{config}: config file not found")
     sets = list(overrides or [])
     if steps is not None:
         sets.append(f"train.steps={steps}")
+    deadline = 60 * minutes if minutes is not None else None
+    if recipe_task(config) == "repair":
+        from huafeng.train.inpaint import load_repair_config, train_repair
+
+        if data is not None:
+            sets.append(f"data.root={data}")
+        rcfg = load_repair_config(config, sets)
+        run_dir = prepare_run_dir(output or Path("runs") / "repair", resume=resume, overwrite=overwrite)
+        last = train_repair(rcfg, run_dir, resume=resume, deadline_s=deadline, progress=progress)
+        out.print(f"last: {last}")
+        out.print(f"export with: python -m huafeng.train.inpaint_export {run_dir} huafeng/assets/repair")
+        return
+    from huafeng.config import apply_data_root, load_config
+    from huafeng.train.loop import train as run_training
+
     cfg = load_config(config, sets)
     if data is not None:
         cfg = apply_data_root(cfg, data)
-    run_dir = output or Path("runs") / cfg.name
-    if run_dir.exists() and any(run_dir.iterdir()) and not (resume or overwrite):
-        raise InputError(f"{run_dir}: run folder is not empty (use --resume to continue, or --overwrite)")
-    if overwrite and not resume and run_dir.exists():
-        import shutil
-
-        # explicit --overwrite: clear what a fresh run would write, leave anything else alone
-        for sub in ("checkpoints", "samples"):
-            shutil.rmtree(run_dir / sub, ignore_errors=True)
-        (run_dir / "metrics.jsonl").unlink(missing_ok=True)
-    result = run_training(cfg, run_dir, resume=resume, progress=progress)
+    run_dir = prepare_run_dir(output or Path("runs") / cfg.name, resume=resume, overwrite=overwrite)
+    result = run_training(cfg, run_dir, resume=resume, progress=progress, deadline_s=deadline)
     out.print(f"checkpoint: {result.checkpoint}")
     out.print(f"export with: huafeng export {result.checkpoint} -o {cfg.name}.onnx")
 

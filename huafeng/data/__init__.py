@@ -1,9 +1,11 @@
 """Training data: photos and paintings from folders, cut into deterministic random crops.
 
-``build_data(cfg)`` gathers everything a run needs from a :class:`~huafeng.config.RunCfg`;
-``make_loader`` turns one of its sets into an endless, resumable batch iterator. Every mode uses the
-same two streams: *photos* (the content images, domain A in ``cycle``) and *paintings* (the style
-set, domain B in ``cycle``, labelled with the style index in ``multi``).
+``build_data(data_cfg, plan)`` gathers everything a run needs from its
+:class:`~huafeng.config.DataCfg` and the few facts of the run the data depends on (:class:`DataPlan`:
+seed, multi-style or not, fixed style targets or not, the run's name); ``make_loader`` turns one
+of its sets into an endless, resumable batch iterator. Every mode uses the same two streams:
+*photos* (the content images, domain A in ``cycle``) and *paintings* (the style set, domain B in
+``cycle``, labelled with the style index in ``multi``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from huafeng.config import RunCfg
+from huafeng.config import DataCfg, RunCfg
 from huafeng.data.folders import (
     DistributedStepSampler,
     ImageSet,
@@ -31,6 +33,7 @@ __all__ = [
     "PAINTINGS",
     "DistributedStepSampler",
     "ImageSet",
+    "DataPlan",
     "TrainData",
     "build_data",
     "find_images",
@@ -55,15 +58,31 @@ class TrainData:
     """Per style, the whole paintings (1×3×H×W) whose Grams are the ``fixed`` style targets."""
 
 
+@dataclass(frozen=True)
+class DataPlan:
+    """What the data needs to know of the run beyond its ``data`` section."""
+
+    seed: int = 0
+    multi: bool = False
+    """One group of paintings per style entry, class-balanced (``train.mode: multi``)."""
+    fixed_targets: bool = False
+    """Load whole reference paintings for fixed Gram targets (``loss.style_target: fixed``)."""
+    name: str = "style"
+    """The style's name when the data does not name its styles."""
+
+    @classmethod
+    def of(cls, cfg: RunCfg) -> DataPlan:
+        return cls(cfg.train.seed, cfg.train.mode == "multi", cfg.loss.style_target == "fixed", cfg.name)
+
+
 def _style_name(entry: str | tuple[str, ...]) -> str:
     first = entry if isinstance(entry, str) else entry[0]
     return Path(first.rstrip("/*")).name or first
 
 
-def build_data(cfg: RunCfg) -> TrainData:
-    """List and filter the images; load the sample photos and (``fixed`` mode) the references."""
-    d, seed = cfg.data, cfg.train.seed
-    multi = cfg.train.mode == "multi"
+def build_data(d: DataCfg, plan: DataPlan) -> TrainData:
+    """List and filter the images; load the sample photos and (``fixed`` targets) the references."""
+    seed, multi = plan.seed, plan.multi
     photo_tf = TrainTransform(d.crop_size, d.image_size, d.crop_scale, d.hflip)
     paint_tf = TrainTransform(d.crop_size, d.style_size, d.crop_scale, d.hflip, d.style_border)
     photos = ImageSet(
@@ -81,7 +100,7 @@ def build_data(cfg: RunCfg) -> TrainData:
     paintings = ImageSet(
         paths, paint_tf, seed=seed, stream=PAINTINGS, labels=labels, balanced=multi, cache=d.cache
     )
-    names = list(d.style_names) or ([_style_name(e) for e in d.style] if multi else [cfg.name])
+    names = list(d.style_names) or ([_style_name(e) for e in d.style] if multi else [plan.name])
 
     sample_paths = [d.path(p) for p in d.samples] if d.samples else photos.paths[: d.num_samples]
     loaded = [t for t in (load_square(p, d.sample_size) for p in sample_paths) if t is not None]
@@ -89,7 +108,7 @@ def build_data(cfg: RunCfg) -> TrainData:
         raise InputError("no readable sample photos (data.samples / data.content)")
 
     references: list[list[torch.Tensor]] = []
-    if cfg.loss.style_target == "fixed":
+    if plan.fixed_targets:
         for k in range(len(groups)):
             if d.style_reference:
                 refs = [d.style_reference[k]] if multi else list(d.style_reference)
@@ -118,8 +137,9 @@ def _worker_init(_: int) -> None:
 
 def make_loader(
     ds: ImageSet,
-    cfg: RunCfg,
+    d: DataCfg,
     *,
+    seed: int,
     stream: int,
     rank: int = 0,
     world_size: int = 1,
@@ -127,11 +147,10 @@ def make_loader(
     pin_memory: bool = False,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Endless iterator of ``(images NCHW, labels N)`` batches for this rank, from ``start_sample``."""
-    d = cfg.data
     sampler = DistributedStepSampler(
         len(ds),
         batch_size=d.batch_size,
-        seed=cfg.train.seed,
+        seed=seed,
         stream=stream,
         rank=rank,
         world_size=world_size,

@@ -218,8 +218,9 @@ def restore_optimizer(ckpt: Checkpoint, name: str, opt: torch.optim.Optimizer) -
     opt.load_state_dict(_join_optimizer(name, ckpt.state["optimizers"][name], ckpt.tensors))
 
 
-def build_generator(cfg: RunCfg, num_styles: int = 1) -> nn.Module:
-    """The one place a config becomes a generator, shared by training and export so they agree."""
+def generator_for(cfg: RunCfg, num_styles: int = 1) -> nn.Module:
+    """The one place a run config becomes a generator, shared by training and export so they agree
+    (:func:`huafeng.models.build_generator` is the registry's front door it calls)."""
     from huafeng.models import build_generator as build
 
     kw = dict(cfg.model.generator_kw)
@@ -249,10 +250,10 @@ def build_networks(cfg: RunCfg, num_styles: int) -> dict[str, nn.Module]:
             lambda: build_discriminator(cfg.model.discriminator, **cfg.model.discriminator_kw),
         )
 
-    nets: dict[str, nn.Module] = {"g": build_generator(cfg, num_styles)}
+    nets: dict[str, nn.Module] = {"g": generator_for(cfg, num_styles)}
     nets["d"] = nn.ModuleList(make_d() for _ in range(num_styles)) if cfg.train.mode == "multi" else make_d()
     if cfg.train.mode == "cycle":
-        nets["g_inv"] = build_generator(cfg)
+        nets["g_inv"] = generator_for(cfg)
         nets["d_inv"] = make_d()
     return nets
 
@@ -261,7 +262,7 @@ def load_generator(ckpt_path: str | Path, ema: bool = True) -> tuple[nn.Module, 
     """The (EMA) photo → painting generator of a checkpoint, in eval mode, and its config."""
     ckpt = load_checkpoint(ckpt_path)
     cfg = ckpt.config
-    g = build_generator(cfg, int(ckpt.state.get("num_styles", 1)))
+    g = generator_for(cfg, int(ckpt.state.get("num_styles", 1)))
     weights = ckpt.module_state("g_ema" if ema else "g") or ckpt.module_state("g")
     g.load_state_dict(weights)
     return g.eval(), cfg

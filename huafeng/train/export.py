@@ -25,25 +25,22 @@ What happens, in order, and why:
 from __future__ import annotations
 
 import copy
-import io
 import itertools
 import json
 import os
-import tempfile
-import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import onnx
 import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
-from huafeng.errors import HuafengError, InputError
-from huafeng.imageio import atomic_write_bytes, resize
+from huafeng.errors import InputError
+from huafeng.imageio import atomic_write_bytes
+from huafeng.train.cards import data_card, last_metrics, training_card
+from huafeng.train.onnx_io import ExportError, _feeds, _session, _simplify, parity, set_metadata, to_onnx
+from huafeng.train.quantize import _quantize_fp16, _quantize_int8, _to_nchw
 
 REQUIRED_METADATA: tuple[str, ...] = (
     "huafeng.name",
@@ -53,14 +50,6 @@ REQUIRED_METADATA: tuple[str, ...] = (
     "huafeng.card",
 )
 FP32_TOLERANCE = 1e-3
-_CALIBRATION_MAX_SIDE = 512  # calibration keeps every activation of every image in memory
-# Ops worth running in int8 (QLinearConv and friends). Not InstanceNormalization, Sigmoid or the
-# style MatMuls: tiny, or precision-critical, and ORT has no int8 kernels for them anyway.
-_INT8_OPS = ["Conv", "Add", "Concat", "Resize", "Relu", "Clip", "AveragePool", "MaxPool"]
-
-
-class ExportError(HuafengError):
-    """The exported graph does not reproduce the torch model (or could not be produced)."""
 
 
 @dataclass(frozen=True)
@@ -147,25 +136,6 @@ def _metadata(model: nn.Module, metadata: dict[str, str], style_dim: int | None)
     return out
 
 
-def _session(model_bytes: bytes) -> Any:
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    opts.intra_op_num_threads = 2
-    opts.log_severity_level = 3
-    return ort.InferenceSession(model_bytes, opts, providers=["CPUExecutionProvider"])
-
-
-def _feeds(x: np.ndarray, style_dim: int | None, k: int = 0) -> dict[str, np.ndarray]:
-    feeds = {"input": x}
-    if style_dim:
-        style = np.zeros((x.shape[0], style_dim), np.float32)
-        style[:, k % style_dim] = 1.0
-        feeds["style"] = style
-    return feeds
-
-
 def _torch_run(model: nn.Module, feeds: dict[str, np.ndarray]) -> np.ndarray:
     with torch.no_grad():
         args = [torch.from_numpy(feeds["input"])]
@@ -181,99 +151,8 @@ def _check_sizes(example_size: tuple[int, int], multiple: int) -> list[tuple[int
     return [(h, w), (h + 2 * multiple, max(multiple, w - multiple) if w > 2 * multiple else w + 3 * multiple)]
 
 
-def _to_nchw(images: Sequence[np.ndarray], multiple: int) -> list[np.ndarray]:
-    """HWC uint8 or float [0, 1] images → NCHW float32, at most 512 px, cropped to ``multiple``."""
-    out = []
-    for im in images:
-        if im.ndim != 3 or im.shape[2] != 3:
-            raise InputError(f"calibration images must be (H, W, 3), got {im.shape}")
-        x = im.astype(np.float32) / 255.0 if im.dtype == np.uint8 else im.astype(np.float32)
-        s = _CALIBRATION_MAX_SIDE / max(x.shape[:2])
-        if s < 1:
-            x = resize(x, (max(multiple, round(x.shape[1] * s)), max(multiple, round(x.shape[0] * s))))
-        h, w = (x.shape[0] // multiple) * multiple, (x.shape[1] // multiple) * multiple
-        if h == 0 or w == 0:
-            raise InputError(
-                f"calibration image {im.shape[:2]} is smaller than the model multiple {multiple}"
-            )
-        out.append(np.ascontiguousarray(x[:h, :w].transpose(2, 0, 1)[None]))
-    return out
-
-
-def _quantize_int8(fp32: bytes, inputs: list[np.ndarray], style_dim: int | None) -> bytes:
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    class Reader(CalibrationDataReader):  # type: ignore[misc]
-        def __init__(self) -> None:
-            self._it = iter([_feeds(x, style_dim, k) for k, x in enumerate(inputs)])
-
-        def get_next(self) -> dict[str, np.ndarray] | None:
-            return next(self._it, None)
-
-    model = onnx.load_from_string(fp32)
-    # The guided filter's variance/covariance arithmetic (and the final sigmoid) would lose its
-    # precision in 8 bits for almost no speed: keep those nodes in float.
-    exclude = [n.name for n in model.graph.node if "/guided/" in n.name or n.op_type == "Sigmoid"]
-    with tempfile.TemporaryDirectory(prefix="huafeng-q-") as d:
-        src, pre, dst = Path(d, "fp32.onnx"), Path(d, "pre.onnx"), Path(d, "int8.onnx")
-        src.write_bytes(fp32)
-        try:
-            quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
-        except Exception:  # pre-processing is an optimisation; quantising the raw graph still works
-            pre = src
-        quantize_static(
-            str(pre),
-            str(dst),
-            Reader(),
-            quant_format=QuantFormat.QDQ,
-            per_channel=True,
-            activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-            op_types_to_quantize=_INT8_OPS,
-            nodes_to_exclude=exclude,
-        )
-        return dst.read_bytes()
-
-
-def _quantize_fp16(fp32: bytes) -> bytes:
-    from onnxruntime.transformers.float16 import convert_float_to_float16
-
-    # Resize's scales/roi inputs must stay float32; keep_io_types leaves the model's I/O in float32.
-    model = convert_float_to_float16(
-        onnx.load_from_string(fp32), keep_io_types=True, op_block_list=["Resize"]
-    )
-    return _simplify(model.SerializeToString())  # the converter appends its input casts unsorted
-
-
-def _simplify(model_bytes: bytes) -> bytes:
-    """ONNX Runtime's hardware-independent (``ORT_ENABLE_BASIC``) rewrite, saved: folds the constant
-    subgraphs the legacy exporter emits (e.g. ~15 nodes computing each reflect pad's amounts),
-    drops Identity nodes and sorts the graph topologically. The result is plain standard ONNX."""
-    import onnxruntime as ort
-
-    with tempfile.TemporaryDirectory(prefix="huafeng-opt-") as d:
-        out = Path(d, "opt.onnx")
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-        opts.optimized_model_filepath = str(out)
-        opts.log_severity_level = 3
-        ort.InferenceSession(model_bytes, opts, providers=["CPUExecutionProvider"])
-        return out.read_bytes()
-
-
-def set_metadata(model_bytes: bytes, meta: dict[str, str]) -> bytes:
-    """Replace an ONNX model's metadata_props (sorted, so exports are byte-stable) and check it."""
-    model = onnx.load_from_string(model_bytes)
-    del model.metadata_props[:]
-    for k, v in sorted(meta.items()):
-        model.metadata_props.add(key=k, value=v)
-    onnx.checker.check_model(model)
-    return bytes(model.SerializeToString())
-
-
 def _trace(model: nn.Module, example_size: tuple[int, int], style_dim: int | None, opset: int) -> bytes:
-    """Legacy (TorchScript) export with dynamic batch/H/W, then :func:`_simplify`."""
+    """A style model with dynamic batch/H/W (and a ``style`` input for multi-style), simplified."""
     h, w = example_size
     args: tuple[torch.Tensor, ...] = (torch.rand(1, 3, h, w, generator=torch.Generator().manual_seed(0)),)
     dyn = {0: "batch", 2: "height", 3: "width"}
@@ -282,36 +161,16 @@ def _trace(model: nn.Module, example_size: tuple[int, int], style_dim: int | Non
         args += (torch.full((1, style_dim), 1.0 / style_dim),)
         names.append("style")
         axes["style"] = {0: "batch"}
-    buf = io.BytesIO()
-    try:
-        with warnings.catch_warnings():
-            # Expected and harmless: instance norm uses per-image statistics in eval mode too (that
-            # is what it is), and the exporter's constant folder skips strided Slices.
-            warnings.filterwarnings("ignore", message=".*instance_norm.*")
-            warnings.filterwarnings("ignore", message="Constant folding - Only steps=1")
-            # The legacy exporter is deliberate (the dynamo one needs onnxscript, which we do not ship).
-            warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"(torch\.onnx|huafeng)")
-            # torch's own shape checks (e.g. in InstanceNorm) trip the tracer; ours would still show.
-            warnings.filterwarnings("ignore", category=torch.jit.TracerWarning, module=r"torch\.nn\.")
-            # The stubs say path-only; the legacy exporter takes a file object.
-            torch.onnx.export(
-                model, args, buf,  # type: ignore[arg-type]
-                input_names=names, output_names=["output"], dynamic_axes=axes,
-                opset_version=opset, do_constant_folding=True, dynamo=False,
-            )  # fmt: skip
-    except Exception as e:  # the exporter's messages run to pages; keep the first line
-        raise ExportError(f"ONNX export failed: {type(e).__name__}: {str(e).splitlines()[0][:300]}") from e
-    return _simplify(buf.getvalue())
+    return _simplify(to_onnx(model, args, names, ["output"], axes, opset))
 
 
 def _parity(fp32: bytes, reference: nn.Module, sizes: list[tuple[int, int]], style_dim: int | None) -> float:
     """Worst |ONNX − torch| over random inputs at ``sizes`` (a different style weight at each)."""
-    sess = _session(fp32)
-    worst = 0.0
-    for k, (h, w) in enumerate(sizes):
-        feeds = _feeds(np.random.default_rng(k).random((1, 3, h, w), dtype=np.float32), style_dim, k)
-        worst = max(worst, float(np.abs(sess.run(["output"], feeds)[0] - _torch_run(reference, feeds)).max()))
-    return worst
+    feeds = [
+        _feeds(np.random.default_rng(k).random((1, 3, h, w), dtype=np.float32), style_dim, k)
+        for k, (h, w) in enumerate(sizes)
+    ]
+    return parity(fp32, reference, feeds)
 
 
 def _compare(a: bytes, b: bytes, inputs: list[np.ndarray], style_dim: int | None) -> tuple[float, float]:
@@ -387,86 +246,6 @@ def export_onnx(
 # ------------------------------------------------------------------- checkpoint → shipped style
 
 
-def _manifest_licences(cfg: Any, paths: Sequence[Path]) -> dict[str, int]:
-    """Count the MANIFEST.csv licence of every training image: the card must carry it on."""
-    import csv
-
-    manifest = Path(cfg.data.path(cfg.data.manifest or "MANIFEST.csv"))
-    if not manifest.is_file():
-        return {"unknown (no MANIFEST.csv beside the data)": len(paths)}
-    wanted = {p.resolve() for p in paths}
-    counts: dict[str, int] = {}
-    with manifest.open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if (manifest.parent / row["file"]).resolve() in wanted:
-                lic = row.get("license", "").strip() or "unknown"
-                counts[lic] = counts.get(lic, 0) + 1
-    missing = len(wanted) - sum(counts.values())
-    if missing > 0:
-        counts["not in MANIFEST.csv"] = missing
-    return counts
-
-
-def _data_card(cfg: Any) -> dict[str, Any]:
-    """What the model was trained on: folders, image counts and their licences, style references."""
-    from huafeng.data.folders import find_images
-
-    card: dict[str, Any] = {"root": str(cfg.data.root)}
-    for what, entries, label in (
-        ("content", cfg.data.content, None),
-        ("style", cfg.data.style_entries(), cfg.data.manifest_label),
-    ):
-        try:
-            paths = find_images(cfg.data, entries, what=what, label_regex=label)
-        except InputError:  # data moved since training: say so rather than fail the export
-            card[what] = {"entries": list(entries), "images": None}
-            continue
-        card[what] = {
-            "entries": list(entries),
-            "images": len(paths),
-            "licences": _manifest_licences(cfg, paths),
-        }
-    card["style_images"] = [str(cfg.data.path(p)) for p in cfg.data.style_reference]
-    return card
-
-
-def _training_card(state: dict[str, Any], run_dir: Path, ckpt_path: Path) -> dict[str, Any]:
-    """Hardware and time to this checkpoint, as the loop recorded them.
-
-    Checkpoints from before the loop recorded them fall back to wall-clock minutes between the run's
-    ``config.yaml`` and the checkpoint file (which includes time spent waiting for a busy CPU).
-    """
-    if "train_seconds" in state:
-        return {
-            "hardware": state.get("hardware", "unrecorded"),
-            "train_minutes": round(float(state["train_seconds"]) / 60, 1),
-            "time_basis": "loop compute time, summed over resumes",
-        }
-    cfg_file = run_dir / "config.yaml"
-    if cfg_file.is_file():
-        minutes = (ckpt_path.stat().st_mtime - cfg_file.stat().st_mtime) / 60
-        return {
-            "hardware": "unrecorded",
-            "train_minutes": round(minutes, 1),
-            "time_basis": "wall clock, config.yaml to checkpoint",
-        }
-    return {"hardware": "unrecorded"}
-
-
-def _last_metrics(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / "metrics.jsonl"
-    if not path.is_file():
-        return {}
-    last: dict[str, Any] = {}
-    for line in path.read_text().splitlines():
-        if line.strip():
-            try:
-                last = json.loads(line)
-            except ValueError:
-                continue
-    return last
-
-
 def export_checkpoint(
     checkpoint: str | os.PathLike[str],
     output: str | os.PathLike[str],
@@ -483,7 +262,7 @@ def export_checkpoint(
     The model card (``huafeng.card``) records the data (with MANIFEST licences), the full config,
     the step count and the last logged losses, so a shipped style says where it came from.
     """
-    from huafeng.config import to_dict
+    from huafeng.cfgtools import to_dict
     from huafeng.imageio import check_writable, list_images, read_image
     from huafeng.train.checkpoint import load_checkpoint, load_generator, resolve
 
@@ -498,10 +277,10 @@ def export_checkpoint(
         "tradition": tradition or cfg.tradition,
         "steps": step,
         "weights": "ema" if ema else "raw",
-        "data": _data_card(cfg),
+        "data": data_card(cfg),
         "config": to_dict(cfg),
-        "final_metrics": _last_metrics(run_dir),
-        "training": _training_card(ck_state, run_dir, ckpt_path),
+        "final_metrics": last_metrics(run_dir),
+        "training": training_card(ck_state, run_dir, ckpt_path),
         "license": cfg.license,
     }
     if cfg.model.generator == "magenta_cin":

@@ -13,11 +13,7 @@ what hardware, and the run's last logged losses.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import warnings
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -25,38 +21,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from huafeng.config import to_dict
+from huafeng.cfgtools import from_mapping, to_dict
 from huafeng.imageio import atomic_write_bytes
+from huafeng.train.cards import manifest_licences
 from huafeng.train.checkpoint import load_checkpoint
-from huafeng.train.export import FP32_TOLERANCE, ExportError, prepare_for_export, set_metadata
-from huafeng.train.inpaint import RepairCfg, _from_dict, build_nets, training_photos
-
-
-def _to_onnx(model: nn.Module, args: tuple[torch.Tensor, ...], inputs: list[str], output: str) -> bytes:
-    dyn = {2: "height", 3: "width"}
-    buf = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=DeprecationWarning)
-        torch.onnx.export(
-            model, args, buf,  # type: ignore[arg-type]
-            input_names=inputs, output_names=[output], dynamic_axes={n: dyn for n in [*inputs, output]},
-            opset_version=17, do_constant_folding=True, dynamo=False,
-        )  # fmt: skip
-    return buf.getvalue()
-
-
-def _parity(data: bytes, model: nn.Module, feeds: list[dict[str, np.ndarray]]) -> float:
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    sess = ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
-    worst = 0.0
-    for f in feeds:
-        with torch.no_grad():
-            ref = model(*[torch.from_numpy(v) for v in f.values()]).numpy()
-        worst = max(worst, float(np.abs(sess.run(None, f)[0] - ref).max()))
-    return worst
+from huafeng.train.export import FP32_TOLERANCE, prepare_for_export
+from huafeng.train.inpaint import RepairCfg, build_nets, training_photos
+from huafeng.train.onnx_io import ExportError, parity, set_metadata, to_onnx
 
 
 def _feeds(with_mask: bool, multiple: int) -> list[dict[str, np.ndarray]]:
@@ -79,7 +50,9 @@ def export_repair_model(model: nn.Module, path: str | Path, *, kind: str, card: 
     feeds = _feeds(kind == "inpainter", mult)
     args = tuple(torch.from_numpy(v) for v in feeds[0].values())
     names = list(feeds[0])
-    data = _to_onnx(m, args, names, "output" if kind == "inpainter" else "prob")
+    out_name = "output" if kind == "inpainter" else "prob"
+    dyn = {n: {2: "height", 3: "width"} for n in [*names, out_name]}
+    data = to_onnx(m, args, names, [out_name], dyn)
     meta = {
         "huafeng.name": card.get("name", kind),
         "huafeng.kind": kind,
@@ -89,23 +62,11 @@ def export_repair_model(model: nn.Module, path: str | Path, *, kind: str, card: 
         "huafeng.card": json.dumps(card, ensure_ascii=False),
     }
     data = set_metadata(data, meta)
-    diff = _parity(data, m, feeds)
+    diff = parity(data, m, feeds)
     if not diff <= FP32_TOLERANCE:
         raise ExportError(f"{kind}: ONNX output differs from torch by {diff:.2e}")
     atomic_write_bytes(path, data)
     return diff
-
-
-def _licences(cfg: RepairCfg, paths: list[Path]) -> dict[str, int]:
-    manifest = Path(cfg.data.root, "MANIFEST.csv")
-    if not manifest.is_file():
-        return {}
-    root = Path(cfg.data.root).resolve()
-    by_file = {}
-    with manifest.open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            by_file[row["file"]] = row.get("license", "")
-    return dict(Counter(by_file.get(str(p.resolve().relative_to(root)), "unknown") for p in paths))
 
 
 def export_run(
@@ -114,7 +75,7 @@ def export_run(
     """Write ``detector.onnx`` and (unless the run trained only the detector) ``inpaint.onnx``: the
     EMA weights of the run's latest checkpoint."""
     ck = load_checkpoint(run_dir)
-    cfg = _from_dict(RepairCfg, ck.state["config"])
+    cfg = from_mapping(RepairCfg, ck.state["config"])
     nets = build_nets(cfg)
     g, det = nets.g_ema.model, nets.det_ema.model
     g.load_state_dict(ck.module_state("g_ema"))
@@ -132,7 +93,7 @@ def export_run(
             "folders": list(cfg.data.folders),
             "photos": len(photos),
             "held_out": f"1 in {cfg.data.holdout_every} by SHA-1 of the file name (never trained on)",
-            "licences": _licences(cfg, photos),
+            "licences": manifest_licences(Path(cfg.data.root, "MANIFEST.csv"), photos),
             "damage": "simulated: scratch, crease, hole, stain, text, jpeg (huafeng.data.damage)",
         },
         "last_losses": last,

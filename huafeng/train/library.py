@@ -22,7 +22,8 @@ from typing import Any
 
 import yaml
 
-from huafeng.config import RunCfg, apply_data_root, load_config, to_dict
+from huafeng.cfgtools import to_dict
+from huafeng.config import RunCfg, apply_data_root, load_config
 from huafeng.errors import InputError
 
 STYLES_FILE = Path(__file__).resolve().parents[2] / "configs" / "library" / "styles.yaml"
@@ -143,6 +144,7 @@ def export_library(
 ) -> list[Path]:
     """Every row of the run's checkpoint as a shipped style, plus the all-in-one and the four slice."""
     from huafeng.models.pretrained import ATTRIBUTION, PretrainedCIN, select_styles
+    from huafeng.train import cards
     from huafeng.train import export as ex
     from huafeng.train.checkpoint import load_checkpoint, load_generator, resolve
 
@@ -162,7 +164,7 @@ def export_library(
     for name, rows in plan:
         info = table.get(name, {})
         scfg = _slice_cfg(cfg, rows, name, info)
-        data_card = ex._data_card(scfg)
+        data_card = cards.data_card(scfg)
         card = {
             "name": name,
             "tradition": scfg.tradition,
@@ -174,8 +176,8 @@ def export_library(
             "weights": "ema",
             "data": data_card,
             "config": to_dict(cfg),
-            "final_metrics": ex._last_metrics(run),
-            "training": ex._training_card(ck.state, run, ckpt_path),
+            "final_metrics": cards.last_metrics(run),
+            "training": cards.training_card(ck.state, run, ckpt_path),
             "license": _licence(data_card, cfg.license),
             "measured": info.get("measured", {}),
             "note": info.get("note", ""),

@@ -63,3 +63,14 @@ def test_train_transform(img: np.ndarray) -> None:
     x = tf(prepared, sample_rng(1, 2, 3))
     assert x.shape == (3, 24, 24)
     assert torch.equal(x, tf(prepared, sample_rng(1, 2, 3)))
+
+
+def test_film_grain_is_zero_mean_noise_reproducible_per_rng() -> None:
+    from huafeng.data.transforms import film_grain
+
+    flat = np.full((64, 80, 3), 128, np.uint8)
+    a = film_grain(flat, np.random.default_rng(3))
+    assert a.shape == flat.shape and a.dtype == np.uint8
+    assert np.array_equal(a, film_grain(flat, np.random.default_rng(3)))
+    d = a.astype(np.float32) - 128
+    assert abs(float(d.mean())) < 1.0 and 1.0 < float(d.std()) < 10.0  # grain, not a shift or a stain

@@ -12,7 +12,8 @@ import pytest
 import torch
 from torch import nn
 
-from huafeng.config import RunCfg, to_dict
+from huafeng.cfgtools import to_dict
+from huafeng.config import RunCfg
 from huafeng.errors import InputError
 from huafeng.train import checkpoint as ck
 

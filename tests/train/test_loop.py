@@ -35,7 +35,7 @@ MODES = {
         "model.generator_kw={width: 8, n_blocks: 1, expansion: 2, up_width: 8}",
         "loss.content=0",
         "loss.style=0",
-        "loss.colour=0",
+        "loss.color=0",
         "loss.adversarial=1",
         "loss.r1=1",
         "loss.adversarial_kind=lsgan",
@@ -105,14 +105,14 @@ def test_sample_grid_pixels_are_the_photo(tiny_cfg: Callable[..., RunCfg], tmp_p
 def test_every_generator_loss_term_carries_gradient(tiny_cfg: Callable[..., RunCfg]) -> None:
     """A term computed under no_grad would silently not train: each must reach G's output."""
     from huafeng.losses import CONTENT_TAPS, STYLE_TAPS, MobileNetV2Features
-    from huafeng.train.loop import _perceptual
+    from huafeng.train.style_task import _perceptual
 
-    cfg = tiny_cfg("loss.content=1", "loss.style=1", "loss.colour=1", "loss.tv=1")
+    cfg = tiny_cfg("loss.content=1", "loss.style=1", "loss.color=1", "loss.tv=1")
     net = MobileNetV2Features((*STYLE_TAPS, *CONTENT_TAPS))
     fake = torch.rand(2, 3, 32, 32, requires_grad=True)
     x, y = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
-    terms = _perceptual(cfg, net, fake, x, y, None, STYLE_TAPS, CONTENT_TAPS, None)
-    assert set(terms) == {"content", "style", "colour", "tv"}
+    terms = _perceptual(cfg.loss, net, fake, x, y, None, STYLE_TAPS, CONTENT_TAPS, None)
+    assert set(terms) == {"content", "style", "color", "tv"}
     for name, t in terms.items():
         (grad,) = torch.autograd.grad(t, fake, retain_graph=True)
         assert grad.abs().sum() > 0, name

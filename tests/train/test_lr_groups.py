@@ -13,7 +13,7 @@ from huafeng.errors import InputError
 from huafeng.models.pretrained import PretrainedCIN
 from huafeng.train import library
 from huafeng.train.checkpoint import find_latest, load_checkpoint
-from huafeng.train.loop import _g_groups
+from huafeng.train.style_task import _g_groups
 
 REPO = Path(__file__).resolve().parents[2]
 RECIPE = REPO / "configs" / "library" / "painterly.yaml"
