@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from huafeng.imageio import Image, from_float, list_images, read_image, to_float
 from huafeng.looks import ApplyOptions, FitCfg, Look, apply_look_array, fit_look
-from huafeng.looks.colour import delta_e76
+from huafeng.looks.color import delta_e76
 from huafeng.looks.fit import _small
 from huafeng.looks.lut import Lut3D, apply_lut, grid_points
 from huafeng.looks.reference import default_reference

@@ -105,7 +105,7 @@ def main() -> None:
             c0 = crop(rgb, face.box)
             for setting, (region, fs, colour) in SETTINGS.items():
                 opts = StylizeOptions(threads=1)
-                out = stylize_portrait(stylizer, Image(rgb), opts, region, fs, face_colour=colour).rgb
+                out = stylize_portrait(stylizer, Image(rgb), opts, region, fs, face_color=colour).rgb
                 c1 = crop(out, face.box)
                 r = rows.setdefault(setting, {k: [] for k in ("cos", "ssim", "shift", "found", "outside")})
                 r["cos"].append(cosine(emb0[name], net.pooled(c1)))

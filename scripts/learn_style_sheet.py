@@ -37,7 +37,9 @@ def main() -> None:
 
     peer = StyleTransfer(device="cpu", threads=2)
     pr = load_protocol("heldout")
-    photos = [square(imageio.read_image(args.data / "content" / n).rgb, 384) for n in pr.content[: args.photos]]
+    photos = [
+        square(imageio.read_image(args.data / "content" / n).rgb, 384) for n in pr.content[: args.photos]
+    ]
     rows = []
     for r in json.loads(args.results.read_text()):
         painting = imageio.read_image(args.data / r["painting"]).rgb

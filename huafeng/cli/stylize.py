@@ -11,7 +11,6 @@ import typer
 from huafeng.cli._app import ThreadsOption, _print_json, app, err, out
 from huafeng.cli.repair import _repaired
 from huafeng.errors import InputError
-from huafeng.imageio import KEEP_EXTENSIONS
 
 # ------------------------------------------------------------------------------------ stylize
 
@@ -50,41 +49,6 @@ def _read_as(applied: dict[str, Any]) -> str:
     return "read as: " + ", ".join(parts)
 
 
-def _plan_outputs(
-    inputs: list[Path], output: Path | None, style: str, fmt: str | None
-) -> tuple[list[Path], bool]:
-    """Decide where each result goes. Many inputs (or an existing folder) → a folder."""
-    tag = Path(style).stem if style.endswith(".onnx") else style
-    as_folder = len(inputs) > 1 or output is None or output.is_dir() or str(output).endswith(("/", "\\"))
-    if not as_folder:
-        assert output is not None
-        return [output], False
-    if (
-        output is not None
-        and len(inputs) > 1
-        and not output.exists()
-        and output.suffix.lower() in KEEP_EXTENSIONS
-    ):
-        raise InputError(f"-o {output}: {len(inputs)} inputs need a folder, not a file name")
-    folder = output if output is not None else Path("stylized")
-    outs: list[Path] = []
-    seen: set[Path] = set()
-    for p in inputs:
-        ext = (
-            f".{fmt.lstrip('.')}"
-            if fmt
-            else (p.suffix.lower() if p.suffix.lower() in KEEP_EXTENSIONS else ".png")
-        )
-        cand = folder / f"{p.stem}{ext}" if output is not None else folder / f"{p.stem}_{tag}{ext}"
-        i = 2
-        while cand in seen:  # a.jpg and a.jpeg in one batch must not collide
-            cand = cand.with_name(f"{p.stem}_{i}{ext}")
-            i += 1
-        seen.add(cand)
-        outs.append(cand)
-    return outs, True
-
-
 def _parse_mix(text: str) -> dict[str, float]:
     """``"a=0.7,b=0.3"`` → ``{"a": 0.7, "b": 0.3}``; the engine checks names against the model."""
     weights: dict[str, float] = {}
@@ -110,7 +74,7 @@ def _stylize_one(
         return stylizer.stylize(img, opts)
     from huafeng.portrait.regions import stylize_portrait
 
-    return stylize_portrait(stylizer, img, opts, region, face_strength, face_colour=face_color)
+    return stylize_portrait(stylizer, img, opts, region, face_strength, face_color=face_color)
 
 
 @app.command()
@@ -200,7 +164,7 @@ def stylize(
 
     from huafeng import imageio
     from huafeng.infer import StylizeOptions, Stylizer, resolve_style
-    from huafeng.infer.files import stylize_files
+    from huafeng.infer.files import plan_outputs, stylize_files
 
     paths = imageio.list_images(inputs)
     if not paths:
@@ -240,7 +204,7 @@ def stylize(
     if ask is not None and not as_json:
         err.print(_read_as(applied), soft_wrap=True, markup=False)
     stylizer = Stylizer(info, threads=threads)
-    outs, to_folder = _plan_outputs(paths, output, info.name, fmt)
+    outs, to_folder = plan_outputs(paths, output, info.name, fmt)
     if not to_folder and outs[0].exists() and not overwrite:
         raise InputError(f"{outs[0]}: already exists (pass --overwrite to replace it)")
 

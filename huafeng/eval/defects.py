@@ -10,7 +10,7 @@ network. Every measure is computed at the evaluation side (shorter side 256,
   paints every pixel loses the genre's composition.
 * ``saturation`` — mean HSV saturation in [0, 1]. Ink wash and drawings are near-monochrome;
   saturated colour in a shanshui is the classic failure.
-* ``flat_colour`` — fraction of blocks whose colour is flat (mean per-channel std < 0.04):
+* ``flat_color`` — fraction of blocks whose colour is flat (mean per-channel std < 0.04):
   woodblock prints are printed in flat areas of colour.
 * ``outline_density`` — fraction of Canny edge pixels (thresholds 80/160 on 8-bit luma): ukiyo-e
   key-block outlines, pen strokes of a drawing.
@@ -88,7 +88,7 @@ def measures(rgb: np.ndarray, side: int = EVAL_SIDE) -> dict[str, float]:
     return {
         "blank_space": float((flat_luma & light).mean()),
         "saturation": float(hsv[..., 1].mean() / 255.0),
-        "flat_colour": float(flat_rgb.mean()),
+        "flat_color": float(flat_rgb.mean()),
         "outline_density": float((edges > 0).mean()),
         "stroke_energy": float(np.abs(lap).mean()),
         "colourfulness": float(colourful / 100.0),
@@ -111,7 +111,7 @@ CHECKLIST: dict[str, tuple[Check, ...]] = {
         Check("saturation", "<=", 0.20, "muted pigments"),
     ),
     "ukiyoe": (
-        Check("flat_colour", ">=", 0.10, "flat areas of printed colour"),
+        Check("flat_color", ">=", 0.10, "flat areas of printed colour"),
         Check("outline_density", ">=", 0.08, "key-block outlines"),
     ),
     "impressionism": (

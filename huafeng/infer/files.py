@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from huafeng import imageio
-from huafeng.errors import HuafengError
-from huafeng.imageio import Image
+from huafeng.errors import HuafengError, InputError
+from huafeng.imageio import KEEP_EXTENSIONS, Image
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,45 @@ def _message(e: Exception, src: Path) -> str:
     if isinstance(e, OSError):
         return f"{e.strerror or e} ({e.filename or src})"
     return str(e)
+
+
+def plan_outputs(
+    inputs: list[Path], output: Path | None, style: str, fmt: str | None
+) -> tuple[list[Path], bool]:
+    """Where each result of stylizing ``inputs`` goes, and whether that is a folder: many inputs, no
+    ``output``, an existing folder or a name ending in ``/`` → a folder (``stylized/`` by default;
+    ``<stem>_<style>.<ext>`` there unless the folder was named), else ``output`` itself. A still
+    keeps its type (:data:`~huafeng.imageio.KEEP_EXTENSIONS`), anything else becomes PNG, ``fmt``
+    overrides both; names that would collide (``a.jpg`` and ``a.jpeg``) get ``_2``, ``_3``."""
+    tag = Path(style).stem if style.endswith(".onnx") else style
+    as_folder = len(inputs) > 1 or output is None or output.is_dir() or str(output).endswith(("/", "\\"))
+    if not as_folder:
+        assert output is not None
+        return [output], False
+    if (
+        output is not None
+        and len(inputs) > 1
+        and not output.exists()
+        and output.suffix.lower() in KEEP_EXTENSIONS
+    ):
+        raise InputError(f"-o {output}: {len(inputs)} inputs need a folder, not a file name")
+    folder = output if output is not None else Path("stylized")
+    outs: list[Path] = []
+    seen: set[Path] = set()
+    for p in inputs:
+        ext = (
+            f".{fmt.lstrip('.')}"
+            if fmt
+            else (p.suffix.lower() if p.suffix.lower() in KEEP_EXTENSIONS else ".png")
+        )
+        cand = folder / f"{p.stem}{ext}" if output is not None else folder / f"{p.stem}_{tag}{ext}"
+        i = 2
+        while cand in seen:  # a.jpg and a.jpeg in one batch must not collide
+            cand = cand.with_name(f"{p.stem}_{i}{ext}")
+            i += 1
+        seen.add(cand)
+        outs.append(cand)
+    return outs, True
 
 
 def stylize_files(

@@ -59,7 +59,7 @@ Progress = Callable[[int, int], None]  # (frames done, total)
 class VideoOptions:
     temporal: bool = True  # carry the previous output along the flow (False = plain per-frame)
     blend: float = 0.7  # weight of the warped previous output where the flow is reliable
-    colour_tolerance: float = 0.08  # input mismatch after warping (0..1) above which a pixel is unreliable
+    color_tolerance: float = 0.08  # input mismatch after warping (0..1) above which a pixel is unreliable
     feather: float = 2.0  # Gaussian sigma (px) softening the reliability mask
     keep_contrast: bool = True  # restore the texture contrast blending averages away
     max_frames: int | None = None  # stylize only the first N frames (a preview)
@@ -70,8 +70,8 @@ class VideoOptions:
             raise InputError(f"blend must be in [0, 1), got {self.blend}")
         if self.max_frames is not None and self.max_frames < 1:
             raise InputError("max_frames must be at least 1")
-        if not 0.0 < self.colour_tolerance <= 1.0 or self.feather < 0:
-            raise InputError("colour_tolerance must be in (0, 1] and feather >= 0")
+        if not 0.0 < self.color_tolerance <= 1.0 or self.feather < 0:
+            raise InputError("color_tolerance must be in (0, 1] and feather >= 0")
 
 
 def temporal_blend(
@@ -86,7 +86,7 @@ def temporal_blend(
     mask = reliable_mask(back, fwd).astype(np.float32)
     warped_in, _ = warp(prev_in, back)
     agree = np.abs(warped_in.astype(np.float32) - cur_in.astype(np.float32)).max(axis=2) / 255.0
-    mask *= agree <= opts.colour_tolerance
+    mask *= agree <= opts.color_tolerance
     if opts.feather > 0:
         mask = cv2.GaussianBlur(mask, (0, 0), opts.feather) * mask  # soft edges, no leak into holes
     h, w = styled.shape[:2]

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from huafeng.looks.colour import srgb_to_oklab
+from huafeng.looks.color import srgb_to_oklab
 
 #: Directions of the sliced Wasserstein distance: enough for a 3-D cloud to ±2 %.
 DIRECTIONS = 64

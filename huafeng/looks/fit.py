@@ -34,7 +34,7 @@ import numpy as np
 
 from huafeng.errors import InputError
 from huafeng.imageio import Image, to_float
-from huafeng.looks.colour import matmul3, oklab_to_srgb, srgb_to_linear, srgb_to_oklab
+from huafeng.looks.color import matmul3, oklab_to_srgb, srgb_to_linear, srgb_to_oklab
 from huafeng.looks.confidence import content_gap, content_spread, is_paired, shrink_factor, sliced_w2
 from huafeng.looks.lut import Lut3D, apply_lut, grid_points
 from huafeng.looks.reference import ReferenceStats
@@ -90,7 +90,7 @@ def _small(rgb: np.ndarray, side: int) -> np.ndarray:
     return cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
 
 
-def sample_colours(images: Sequence[np.ndarray], per_image: int, rng: np.random.Generator) -> np.ndarray:
+def sample_colors(images: Sequence[np.ndarray], per_image: int, rng: np.random.Generator) -> np.ndarray:
     """Pool float sRGB pixels, the same number from each image (``(M, 3)`` float32)."""
     out = []
     for rgb in images:
@@ -282,7 +282,7 @@ def estimate_vignette(
 def apply_vignette(rgb: np.ndarray, a: float) -> np.ndarray:
     if a == 0:
         return rgb
-    from huafeng.looks.colour import linear_to_srgb
+    from huafeng.looks.color import linear_to_srgb
 
     gain = np.clip(1 - a * _radius(*rgb.shape[:2]) ** 2, 0.0, 1.0)
     return np.clip(linear_to_srgb(srgb_to_linear(rgb) * gain[..., None]), 0.0, 1.0)
@@ -322,7 +322,7 @@ def _confidence(
     else:
         rng = np.random.default_rng(7)
         paired = is_paired(look_small, ref_small)
-        spread = 0.0 if paired else content_spread([sample_colours([x], 2000, rng) for x in ref_small], rng)
+        spread = 0.0 if paired else content_spread([sample_colors([x], 2000, rng) for x in ref_small], rng)
         n_ref = len(ref_small)
     e = content_gap(spread, len(look_small), n_ref) * float(np.sqrt(inflation))
     return {
@@ -357,7 +357,7 @@ def fit_look(
     rng = np.random.default_rng(cfg.seed)
     look_f = [_small(to_float(im.rgb), GRAIN_SIDE) for im in look]
     look_small = [_small(x, STAT_SIDE) for x in look_f]
-    dst = sample_colours(look_small, max(1, cfg.samples // len(look)), rng)
+    dst = sample_colors(look_small, max(1, cfg.samples // len(look)), rng)
     if isinstance(reference, ReferenceStats):
         src = reference.sample(cfg.samples, rng)
         ref_small: list[np.ndarray] = []
@@ -365,7 +365,7 @@ def fit_look(
         if not reference:
             raise InputError("the reference folder has no photos")
         ref_small = [_small(to_float(im.rgb), STAT_SIDE) for im in reference]
-        src = sample_colours(ref_small, max(1, cfg.samples // len(reference)), rng)
+        src = sample_colors(ref_small, max(1, cfg.samples // len(reference)), rng)
     conf = _confidence(reference, ref_small, look_small, src, dst, cfg.content_inflation)
     lut, curve = shrink_towards_identity(*fit_lut(src, dst, cfg), conf["confidence"])
     # Grain and vignette against the reference *after* the LUT: contrast is not grain.

@@ -101,7 +101,7 @@ class ReferenceStats:
 def build_reference(images: Sequence[Image], source: str = "") -> ReferenceStats:
     """Summarise ordinary photos (each weighs the same) into :class:`ReferenceStats`."""
     from huafeng.looks.confidence import content_spread
-    from huafeng.looks.fit import STAT_SIDE, _noise_sigma, _radial_profile, _small, sample_colours
+    from huafeng.looks.fit import STAT_SIDE, _noise_sigma, _radial_profile, _small, sample_colors
 
     if not images:
         raise InputError("a reference needs at least one photo")
@@ -121,7 +121,7 @@ def build_reference(images: Sequence[Image], source: str = "") -> ReferenceStats
         hist += (h / h.sum()).reshape(hist.shape)
         noise.append(_noise_sigma(x))
         radial.append(_radial_profile(small))
-        samples.append(sample_colours([small], 2000, rng))
+        samples.append(sample_colors([small], 2000, rng))
     return ReferenceStats(
         hist / hist.sum(),
         float(np.median(noise)),

@@ -70,12 +70,11 @@ class LookStore:
     def get(self, name: str) -> Look:
         d = self._dir(name)
         if not (d / "look.json").is_file():
-            import difflib
+            from huafeng.registry import did_you_mean
 
-            close = difflib.get_close_matches(name, self.names(), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            hint = did_you_mean(name, self.names(), n=3)
             have = ", ".join(self.names()) or "none yet (huafeng look learn ...)"
-            raise UnknownNameError(f"no look named {name!r}{hint} (saved looks: {have})")
+            raise UnknownNameError(f"no look named {name!r}.{hint} Saved looks: {have}")
         return load_look_dir(d)
 
     def list(self) -> list[dict[str, Any]]:

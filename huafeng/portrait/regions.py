@@ -223,7 +223,7 @@ FACE_SHIFT_MAX = 18.0
 FACE_SHIFT_SHARE = 0.7
 
 
-def face_colour_only(photo: np.ndarray, styled: np.ndarray, weight: np.ndarray) -> np.ndarray:
+def face_color_only(photo: np.ndarray, styled: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Where ``weight`` is 1: the photo's luma *and* its fine chroma (skin texture, lips, eyes),
     with only the low-frequency colour cast moved towards the styled result's; a linear blend
     elsewhere. uint8 in and out.
@@ -251,21 +251,21 @@ def stylize_portrait(
     region: str = "all",
     face_strength: float = 1.0,
     *,
-    face_colour: bool = False,
+    face_color: bool = False,
     detect: DetectOptions | None = None,
 ) -> Image:
     """Stylize one photo with a region and face protection: what ``huafeng stylize`` runs.
 
-    ``face_colour`` keeps the faces' luma (light and detail) from the photo and takes only the
+    ``face_color`` keeps the faces' luma (light and detail) from the photo and takes only the
     style's colours there, after the engine's blend (so it combines with ``face_strength``).
     """
-    if region == "all" and face_strength == 1.0 and not face_colour:
+    if region == "all" and face_strength == 1.0 and not face_color:
         return stylizer.stylize(img, opts)
     run_opts, pm = with_portrait_mask(opts, img.rgb, region, face_strength, detect=detect)
-    if face_colour and pm.detection is None:
+    if face_color and pm.detection is None:
         pm = portrait_mask(img.rgb, "all", 1.0, detect=detect or DetectOptions())
     out = stylizer.stylize(img, run_opts)
-    if not face_colour or pm.detection is None or not pm.detection.faces:
+    if not face_color or pm.detection is None or not pm.detection.faces:
         return out
     weight = face_mask(img.size, pm.detection.faces)
     photo = img.rgb
@@ -273,4 +273,4 @@ def stylize_portrait(
         size = (out.rgb.shape[1], out.rgb.shape[0])
         photo = resize(photo, size)
         weight = np.asarray(cv2.resize(weight, size, interpolation=cv2.INTER_AREA), np.float32)
-    return out.with_rgb(face_colour_only(photo, out.rgb, weight))
+    return out.with_rgb(face_color_only(photo, out.rgb, weight))

@@ -41,7 +41,7 @@ class LearnCfg:
     content_weight: float = 4.0
     """Higher keeps more of the photo; the library uses 4."""
     style_weight: float = 10.0
-    colour_weight: float = 5.0
+    color_weight: float = 5.0
     tv_weight: float = 1.0
     adversarial: float = 0.05
     """Used only with ≥ ``MIN_IMAGES_FOR_CRITIC`` images, ramped in after the first third."""
@@ -56,7 +56,7 @@ class LearnCfg:
     def __post_init__(self) -> None:
         if not 0.05 <= self.minutes <= 600:
             raise InputError(f"--minutes must be between 0.05 and 600, got {self.minutes}")
-        for k in ("content_weight", "style_weight", "colour_weight", "tv_weight", "adversarial"):
+        for k in ("content_weight", "style_weight", "color_weight", "tv_weight", "adversarial"):
             if not getattr(self, k) >= 0:
                 raise InputError(f"{k.replace('_', '-')} must be >= 0")
         if self.from_style is not None and not 0 <= self.from_style < 26:
@@ -130,7 +130,7 @@ def _recipe(name: str, images: list[Path], photos: list[Path], cfg: LearnCfg, st
             "loss": {
                 "content": cfg.content_weight,
                 "style": cfg.style_weight,
-                "colour": cfg.colour_weight,
+                "color": cfg.color_weight,
                 "tv": cfg.tv_weight,
                 "adversarial": cfg.adversarial if critic else 0.0,
                 "style_target": "fixed",

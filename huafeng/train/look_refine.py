@@ -62,7 +62,7 @@ def _config(root: Path, name: str, cfg: RefineCfg) -> dict[str, object]:
             "discriminator": "patch",
             "discriminator_kw": {"base_channels": 16, "n_layers": 2, "spectral_norm": True},
         },
-        "loss": {"content": 2.0, "style": 2.0, "colour": 5.0, "tv": 0.0, "adversarial": 0.05},
+        "loss": {"content": 2.0, "style": 2.0, "color": 5.0, "tv": 0.0, "adversarial": 0.05},
         "data": {
             "root": str(root),
             "content": ["content"],

@@ -20,7 +20,7 @@ def test_blank_space_and_saturation(rng: np.random.Generator) -> None:
     red = np.zeros((256, 256, 3), np.uint8)
     red[..., 0] = 220
     m = measures(red)
-    assert m["blank_space"] == 0.0 and m["saturation"] > 0.9 and m["flat_colour"] == 1.0
+    assert m["blank_space"] == 0.0 and m["saturation"] > 0.9 and m["flat_color"] == 1.0
     assert m["colourfulness"] > ink["colourfulness"]
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from huafeng.imageio import Image, list_images, read_image, to_float
-from huafeng.looks.colour import oklab_to_srgb, srgb_to_oklab
+from huafeng.looks.color import oklab_to_srgb, srgb_to_oklab
 from huafeng.looks.fit import _small
 from huafeng.looks.lut import Lut3D, grid_points
 

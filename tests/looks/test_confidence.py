@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from huafeng.imageio import Image, from_float, to_float
-from huafeng.looks.colour import delta_e76
+from huafeng.looks.color import delta_e76
 from huafeng.looks.confidence import advice, content_gap, is_paired, shrink_factor, sliced_w2
 from huafeng.looks.fit import FitCfg, fit_look
 from huafeng.looks.lut import Lut3D, apply_lut

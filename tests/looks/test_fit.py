@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from huafeng.imageio import Image, from_float, to_float
-from huafeng.looks.colour import delta_e76
+from huafeng.looks.color import delta_e76
 from huafeng.looks.fit import FitCfg, apply_grain, apply_vignette, fit_look
 from huafeng.looks.lut import Lut3D, apply_lut
 

@@ -58,7 +58,7 @@ def test_bad_names(looks_dir: Path, bad: str) -> None:
 
 def test_did_you_mean(looks_dir: Path) -> None:
     LookStore().save(_look("golden_hour"))
-    with pytest.raises(UnknownNameError, match="did you mean golden_hour"):
+    with pytest.raises(UnknownNameError, match="Did you mean 'golden_hour'"):
         LookStore().get("golden_hour2")
 
 

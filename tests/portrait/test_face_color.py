@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from huafeng.portrait.regions import FACE_SHIFT_MAX, face_colour_only
+from huafeng.portrait.regions import FACE_SHIFT_MAX, face_color_only
 
 
 def _ycc(rgb: np.ndarray) -> np.ndarray:
@@ -19,7 +19,7 @@ def test_face_keeps_its_light_and_skin_texture_and_only_a_bounded_tint() -> None
     styled = np.zeros_like(photo)
     styled[:] = (40, 70, 200)  # a flat blue style result
     weight = np.ones(photo.shape[:2], np.float32)
-    out = face_colour_only(photo, styled, weight)
+    out = face_color_only(photo, styled, weight)
     po, oo = _ycc(photo), _ycc(out)
     assert np.abs(oo[..., 0] - po[..., 0]).mean() < 3.0  # the light is the photo's
     assert oo[..., 1:].std((0, 1)).min() > 0.8 * po[..., 1:].std((0, 1)).min()  # chroma texture stays
@@ -33,5 +33,5 @@ def test_outside_the_face_is_the_styled_result() -> None:
     styled = np.full((32, 32, 3), 60, np.uint8)
     weight = np.zeros((32, 32), np.float32)
     weight[8:24, 8:24] = 1
-    out = face_colour_only(photo, styled, weight)
+    out = face_color_only(photo, styled, weight)
     np.testing.assert_array_equal(out[weight == 0], styled[weight == 0])

@@ -122,7 +122,7 @@ def test_face_colour_keeps_the_faces_light_and_moves_towards_the_styles_colours(
     small = astronaut.with_rgb(cv2.resize(astronaut.rgb, (160, 160), interpolation=cv2.INTER_AREA))
     st = Stylizer("default", threads=1)
     plain = st.stylize(small, StylizeOptions(threads=1)).rgb
-    out = regions.stylize_portrait(st, small, StylizeOptions(threads=1), face_colour=True).rgb
+    out = regions.stylize_portrait(st, small, StylizeOptions(threads=1), face_color=True).rgb
     core = regions.face_shape(detect_faces(small.rgb).faces[0], small.size) > 0.5
     y = {
         k: cv2.cvtColor(v, cv2.COLOR_RGB2YCrCb).astype(int)
