@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from huafeng.errors import InputError, UnknownNameError
@@ -61,3 +62,39 @@ def test_importing_huafeng_infer_runs_no_plugin() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "huafeng.filters" not in out.stdout
+
+
+def test_entries_carry_factory_description_and_source() -> None:
+    reg: Registry[int] = Registry("thing")
+
+    @reg.register("two")
+    def make_two() -> int:
+        """Builds a two.
+
+        More text that listings do not show."""
+        return 2
+
+    reg.add("three", lambda: 3, description="a three", source="plugin:extra")
+    (n2, e2), (n3, e3) = reg.entries()
+    assert (n2, e2.description, e2.source, e2.factory()) == ("three", "a three", "plugin:extra", 3)
+    assert (n3, e3.description, e3.source) == ("two", "Builds a two.", "builtin")
+    assert reg.entry("two").factory is make_two
+
+
+def test_did_you_mean_is_one_spelling_and_shows_a_mappings_values() -> None:
+    from huafeng.registry import did_you_mean
+
+    assert did_you_mean("ukiyeo", ["ukiyoe", "sepia"]) == " Did you mean 'ukiyoe'?"
+    assert did_you_mean("qqq", ["ukiyoe"]) == ""
+    assert did_you_mean("oil_paint", {"oil_painting": "Oil-Painting"}) == " Did you mean 'Oil-Painting'?"
+
+
+def test_filters_front_door_lists_and_creates() -> None:
+    from huafeng.infer.filters import FILTERS, create_filter, list_filters
+
+    listed = dict(list_filters())
+    assert listed["sepia"] and all(FILTERS.entry(n).source == "builtin" for n in ("sepia", "bw"))
+    x = np.full((4, 4, 3), 0.5, np.float32)
+    np.testing.assert_array_equal(create_filter("sepia")(x.copy()), FILTERS.get("sepia")(x.copy()))
+    with pytest.raises(UnknownNameError, match="Did you mean 'sepia'"):
+        create_filter("sepai")

@@ -4,6 +4,8 @@
 strength, colour keeping), and ``AskParse.apply(opts)`` folds it into
 :class:`~huafeng.infer.StylizeOptions`. How a phrase is read:
 
+Steps 1-3 are :mod:`huafeng.caption.ask_terms`.
+
 1. **Normalise**: NFKC (full-width ｉｎｓ → ins), lower case, invisible and control characters
    removed, US spelling (colour → color).
 2. **Segment**: Chinese runs with jieba, every Chinese term of the lexicon added as a user word so
@@ -23,13 +25,21 @@ Styles are concepts resolved against the styles installed *now* (``list_styles()
 
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from huafeng.caption.ask_terms import (
+    BOUNDARY,
+    CJK,
+    match_terms,
+    normalise,
+    term_table,
+    term_table_for,
+    tokenize,
+    zh_number,
+)
 from huafeng.caption.lexicon import Lexicon, Meaning, StyleConcept, load_lexicon
 from huafeng.errors import InputError
 from huafeng.infer.engine import StylizeOptions
@@ -47,11 +57,7 @@ _LOOK_ORDER = ("oil_painting", "watercolor", "pencil_sketch", "cartoon", "neon",
 PHOTO = "photo"
 """The no-painting look: a phrase that names only filters (ins风, 胶片) gets the photo plus them,
 never the default painting model."""
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
-_WORD = re.compile(r"\w+(?:['&.\-]\w+)*%?")
 _NUMBER = re.compile(r"^(\d+(?:\.\d+)?)(%?)$")
-_BOUNDARY = "|"
-_MAX_TERM_TOKENS = 6
 
 
 @dataclass(frozen=True)
@@ -153,87 +159,6 @@ class AskParse:
         }
 
 
-# ------------------------------------------------------------------------------ tokenising
-
-
-def normalise(text: str) -> str:
-    """NFKC, lower case, no controls/zero-width/variation selectors, US spelling, one space."""
-    text = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
-    kept = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if cat[0] == "C" or "\ufe00" <= ch <= "\ufe0f":  # Cc Cf Cs Co Cn: invisible or broken
-            kept.append(" " if ch in "\t\n\r\x0b\x0c" else "")
-        else:
-            kept.append(ch)
-    text = "".join(kept).replace("colour", "color").replace("grey", "gray")
-    return " ".join(text.split())
-
-
-@functools.lru_cache(maxsize=1)
-def _jieba() -> Any:
-    """A private jieba tokenizer (the global one stays untouched) knowing every lexicon term."""
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter on stderr
-    tk = jieba.Tokenizer()
-    for term in load_lexicon().terms:
-        for run in _CJK.findall(normalise(term)):
-            if len(run) > 1:
-                tk.add_word(run)
-    return tk
-
-
-def tokenize(text: str) -> list[str]:
-    """Tokens of normalised ``text``: jieba words, word tokens, symbols; ``|`` at punctuation."""
-    tokens: list[str] = []
-    pos = 0
-    for m in _CJK.finditer(text):
-        tokens += _other_tokens(text[pos : m.start()])
-        tokens += [w for w in _jieba().cut(m.group(), HMM=False) if w.strip()]
-        pos = m.end()
-    tokens += _other_tokens(text[pos:])
-    return tokens
-
-
-def _other_tokens(text: str) -> list[str]:
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        m = _WORD.match(text, i)
-        if m:
-            out.append(m.group())
-            i = m.end()
-            continue
-        ch = text[i]
-        cat = unicodedata.category(ch)
-        if ch in "&+" or cat in ("Sm", "Sk", "Pc", "Pd"):  # connectors: "black & white", "国风 + 胶片"
-            pass
-        elif cat.startswith("P"):
-            out.append(_BOUNDARY)
-        elif not ch.isspace() and cat[0] in "SLN":  # emoji and other symbols are words too
-            out.append(ch)
-        i += 1
-    return out
-
-
-@functools.lru_cache(maxsize=1)
-def _term_table() -> dict[tuple[str, ...], tuple[str, Meaning]]:
-    """Token sequence -> (term, meaning) for the shipped lexicon."""
-    return _table(load_lexicon())
-
-
-def _table(lex: Lexicon) -> dict[tuple[str, ...], tuple[str, Meaning]]:
-    table: dict[tuple[str, ...], tuple[str, Meaning]] = {}
-    for term, meaning in lex.terms.items():
-        key = tuple(t for t in tokenize(normalise(term)) if t != _BOUNDARY)
-        if key and len(key) <= _MAX_TERM_TOKENS:
-            table.setdefault(key, (term, meaning))
-    return table
-
-
 # --------------------------------------------------------------------------------- parsing
 
 
@@ -301,9 +226,9 @@ def parse_ask(
     if not text:
         raise InputError(f"empty phrase. {understood_summary()}")
     lex = lexicon or load_lexicon()
-    table = _term_table() if lexicon is None else _table(lexicon)
+    table = term_table() if lexicon is None else term_table_for(lexicon)
     st = _State(list_styles() if styles is None else styles, lex.concepts)
-    for words, meaning in _match(tokenize(text), table):
+    for words, meaning in match_terms(tokenize(text), table):
         _read(st, words, meaning)
     st.boundary()
     if not st.matched:
@@ -312,65 +237,8 @@ def parse_ask(
     return _finish(st)
 
 
-def _split(token: str, table: dict[tuple[str, ...], tuple[str, Meaning]]) -> list[str] | None:
-    """A Chinese token the lexicon does not know, cut into the fewest pieces it does know, or None.
-
-    jieba keeps everyday compounds whole (淡淡的, 超淡, 改色, 颜色别动), so the grammar of degree,
-    reduplication and negation is applied to their parts: 超|淡, 淡淡|的, 改|色, 颜色|别|动.
-    """
-    if len(token) < 2 or not _CJK.fullmatch(token):
-        return None
-    best: list[list[str] | None] = [None] * (len(token) + 1)
-    best[0] = []
-    for i in range(len(token)):
-        done = best[i]
-        if done is None:
-            continue
-        for j in range(i + 1, min(len(token), i + _MAX_TERM_CHARS) + 1):
-            later = best[j]
-            if (token[i:j],) in table and (later is None or len(done) + 1 < len(later)):
-                best[j] = [*done, token[i:j]]
-    found = best[len(token)]
-    return found if found is not None and len(found) > 1 else None
-
-
-_MAX_TERM_CHARS = 6
-_REDUPLICATES = ("lower", "higher")
-"""淡淡 / 浓浓: a modifier said twice in a row is said once, softly (reduplication), not twice."""
-
-
-def _match(tokens: list[str], table: dict[tuple[str, ...], tuple[str, Meaning]]) -> list[Any]:
-    """Longest-first lexicon match: [(words, Meaning | None | "|")]."""
-    out: list[Any] = []
-    tokens = list(tokens)
-    i = 0
-    while i < len(tokens):
-        if tokens[i] == _BOUNDARY:
-            out.append((_BOUNDARY, _BOUNDARY))
-            i += 1
-            continue
-        for n in range(min(_MAX_TERM_TOKENS, len(tokens) - i), 0, -1):
-            hit = table.get(tuple(tokens[i : i + n]))
-            if hit is not None:
-                joiner = "" if _CJK.search(hit[0]) else " "
-                words = joiner.join(tokens[i : i + n])
-                prev = out[-1] if out else None
-                if not (prev and prev[0] == words and hit[1].kind in _REDUPLICATES):
-                    out.append((words, hit[1]))
-                i += n
-                break
-        else:
-            pieces = _split(tokens[i], table)
-            if pieces is not None:
-                tokens[i : i + 1] = pieces
-                continue
-            out.append((tokens[i], None))
-            i += 1
-    return out
-
-
 def _read(st: _State, words: str, meaning: Meaning | str | None) -> None:
-    if meaning == _BOUNDARY:
+    if meaning == BOUNDARY:
         st.boundary()
         return
     if meaning is None:
@@ -421,56 +289,22 @@ def _read_color(st: _State, words: str, kind: str) -> None:
     else:
         keep = kind in ("keep_verb", "own_colors")
         if st.negate is not None:  # 不要改 = keep; 不保留 = do not keep
-            words = f"{st.negate}{words}" if _CJK.search(words) else f"{st.negate} {words}"
+            words = f"{st.negate}{words}" if CJK.search(words) else f"{st.negate} {words}"
             keep, st.negate = not keep, None
         st.color_verb = (words, keep)
     if st.color_noun is not None and st.color_verb is not None:
         verb, keep = st.color_verb
         noun = st.color_noun
         said = f"{noun}{verb}" if kind != "color_noun" else f"{verb}{noun}"
-        if not _CJK.search(said):
+        if not CJK.search(said):
             said = f"{noun} {verb}" if kind != "color_noun" else f"{verb} {noun}"
         st.preserve_color = keep
         st.said(said, f"preserve_color={str(keep).lower()}")
         st.color_noun = st.color_verb = None
 
 
-_ZH_DIGITS = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
-_ZH_TENTHS = re.compile(r"^([一二两三四五六七八九十]|\d+(?:\.\d+)?)成$")
-_ZH_PERCENT = re.compile(r"^百分之([一二两三四五六七八九十]{1,3}|\d+(?:\.\d+)?)$")
-
-
-def _zh_number(word: str) -> float | None:
-    """七成 = 0.7, 百分之三十 = 0.3 (strength words people write in Chinese), else None."""
-    m = _ZH_TENTHS.match(word)
-    if m:
-        v = m.group(1)
-        return (_ZH_DIGITS[v] if v in _ZH_DIGITS else float(v)) / 10.0
-    m = _ZH_PERCENT.match(word)
-    if m:
-        v = m.group(1)
-        if v[0].isdigit():
-            return float(v) / 100.0
-        tens, _, ones = v.partition("十")
-        n = (_ZH_DIGITS.get(tens, 1) * 10 + _ZH_DIGITS.get(ones, 0)) if "十" in v else _ZH_DIGITS[v]
-        return n / 100.0
-    return None
-
-
 def _read_unknown(st: _State, word: str) -> None:
-    zh = _zh_number(word)
+    zh = zh_number(word)
     if zh is not None and 0.0 <= zh <= 1.0:
         st.flush_degree()
         st.strength = round(max(MIN_STRENGTH, zh), 2)
@@ -498,10 +332,10 @@ def _read_modifier(st: _State, words: str, kind: str) -> None:
     if st.degree is not None:
         dword, dkind = st.degree
         st.degree = None
-        words = f"{dword}{words}" if _CJK.search(words) else f"{dword} {words}"
+        words = f"{dword}{words}" if CJK.search(words) else f"{dword} {words}"
         step = STRONG_STEP if dkind == "strong" else SOFT_STEP
     if st.negate is not None:  # 不要太浓 = lighter, plainly: the "too" is not a doubling
-        words = f"{st.negate}{words}" if _CJK.search(words) else f"{st.negate} {words}"
+        words = f"{st.negate}{words}" if CJK.search(words) else f"{st.negate} {words}"
         up, step, st.negate = not up, 1.0, None
     before = 1.0 if st.strength is None else st.strength
     st.scale((1.0 / LOWER) ** step if up else LOWER**step)
@@ -517,14 +351,14 @@ def _degree_after(st: _State, words: str, kind: str, last_mod: tuple[float, bool
     st.scale((1.0 / LOWER) ** step if up else LOWER**step, base=before)
     said = st.matched[idx][0]
     st.matched[idx] = (
-        f"{said}{words}" if _CJK.search(said) else f"{said} {words}",
+        f"{said}{words}" if CJK.search(said) else f"{said} {words}",
         f"strength={st.strength:g}",
     )
 
 
 def _read_effect(st: _State, words: str, meaning: Meaning) -> None:
     if st.negate is not None:
-        said = f"{st.negate}{words}" if _CJK.search(words) else f"{st.negate} {words}"
+        said = f"{st.negate}{words}" if CJK.search(words) else f"{st.negate} {words}"
         st.negate = None
         what = []
         for f in meaning.filters:

@@ -16,7 +16,6 @@ model only ever sees RGB. Nothing here imports torch: ONNX Runtime does the work
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from huafeng.infer import color, tiling, upsample
 from huafeng.infer.filters import FILTERS, apply_filters
 from huafeng.infer.session import Session, get_session
 from huafeng.infer.styles import StyleInfo, resolve_style
+from huafeng.registry import did_you_mean
 
 StyleRef = StyleInfo | str | os.PathLike[str]
 
@@ -146,8 +146,7 @@ class Stylizer:
             return vec
         for key, w in weights.items():
             if key not in names:
-                close = difflib.get_close_matches(key, names, n=1)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
+                hint = did_you_mean(key, names)
                 raise UnknownNameError(
                     f"style {self.info.name!r} has no sub-style {key!r}.{hint} Valid: {', '.join(names)}"
                 )

@@ -22,7 +22,6 @@ names explicitly is an :class:`~huafeng.errors.InputError`.
 
 from __future__ import annotations
 
-import difflib
 import importlib.metadata
 import importlib.resources
 import os
@@ -37,6 +36,7 @@ from typing import Any, Literal
 from huafeng.errors import InputError, UnknownNameError
 from huafeng.infer.filters import FILTERS
 from huafeng.infer.session import ENV_CAP, check_model_file, inspect_model
+from huafeng.registry import did_you_mean
 
 Kind = Literal["onnx", "filter"]
 Source = Literal["builtin", "user", "plugin", "file"]
@@ -186,8 +186,29 @@ def _scan(folder: Path | None, source: Source) -> list[StyleInfo]:
     return [s for s in (_try_model(p, source) for p in files) if s is not None]
 
 
+_PLUGIN_STYLES: list[StyleInfo] | None = None
+_PLUGIN_LOCK = threading.Lock()
+
+
+def refresh_plugin_styles() -> None:
+    """Forget the discovered plugin styles: the next listing asks the entry points again (for a
+    process that installs a plugin while it runs, and for tests)."""
+    global _PLUGIN_STYLES
+    with _PLUGIN_LOCK:
+        _PLUGIN_STYLES = None
+
+
 def _plugin_styles() -> list[StyleInfo]:
-    """Styles from the ``huafeng.styles`` entry points; a faulty plugin is skipped with a warning."""
+    """Styles from the ``huafeng.styles`` entry points, discovered once per process (at the first
+    listing, never at import): a faulty plugin is skipped with a warning."""
+    global _PLUGIN_STYLES
+    with _PLUGIN_LOCK:
+        if _PLUGIN_STYLES is None:
+            _PLUGIN_STYLES = _discover_plugin_styles()
+        return list(_PLUGIN_STYLES)
+
+
+def _discover_plugin_styles() -> list[StyleInfo]:
     out: list[StyleInfo] = []
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
@@ -293,8 +314,7 @@ def resolve_style(name_or_path: str | os.PathLike[str], *, allow_paths: bool = T
     loose = {_norm(st.name): st for st in styles}
     if _norm(s) in loose:
         return loose[_norm(s)]
-    close = difflib.get_close_matches(_norm(s), list(loose), n=1)
-    hint = f" Did you mean {loose[close[0]].name!r}?" if close else ""
+    hint = did_you_mean(_norm(s), {k: st.name for k, st in loose.items()})
     names = [DEFAULT_ALIAS, *sorted(exact)]
     shown_names = ", ".join(names[:20]) + (
         f" and {len(names) - 20} more (`huafeng styles`)" if len(names) > 20 else ""

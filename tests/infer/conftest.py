@@ -183,9 +183,11 @@ def isolated_styles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("HUAFENG_THREADS", "1")  # 2 shared cores: don't oversubscribe
     monkeypatch.setattr(styles, "builtin_styles_dir", lambda: builtin)
     monkeypatch.setattr(styles.importlib.metadata, "entry_points", lambda **kw: [])
+    styles.refresh_plugin_styles()  # discovered once per process: forget the real plugins
     session.clear_session_cache()
     yield {"user": user, "builtin": builtin}
     session.clear_session_cache()
+    styles.refresh_plugin_styles()
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ def _plugins(monkeypatch: pytest.MonkeyPatch, **loaders: Any) -> None:
         return eps if kw.get("group") == "huafeng.styles" else []
 
     monkeypatch.setattr(styles.importlib.metadata, "entry_points", entry_points)
+    styles.refresh_plugin_styles()
 
 
 def test_filter_looks_are_listed_with_oil_as_default() -> None:
@@ -128,6 +129,18 @@ def test_entry_point_plugins(models: Models, monkeypatch: pytest.MonkeyPatch) ->
         by_name = {s.name: s for s in list_styles()}
     assert by_name["tiny_blocks"].source == "plugin" and by_name["tiny_blocks"].multiple == 8
     assert by_name["warm_bw"].source == "plugin" and by_name["warm_bw"].filters == ("sepia", "bw")
+
+
+def test_plugin_styles_are_discovered_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    _plugins(monkeypatch, counted=lambda: calls.append(1) or [])
+    list_styles()
+    list_styles()
+    resolve_style("sepia")
+    assert calls == [1]  # not rescanned on every listing or lookup
+    styles.refresh_plugin_styles()
+    list_styles()
+    assert calls == [1, 1]
 
 
 def test_unknown_name_lists_valid_names_and_suggests() -> None:

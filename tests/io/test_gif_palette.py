@@ -15,7 +15,7 @@ from PIL import ImageSequence
 
 from huafeng import imageio
 
-PHOTO = Path(imageio.__file__).parent / "assets" / "samples" / "astronaut.jpg"
+PHOTO = Path(imageio.__file__).parents[1] / "assets" / "samples" / "astronaut.jpg"
 
 
 def _frames(n: int = 12, side: int = 256, alpha: bool = False) -> list[imageio.Image]:

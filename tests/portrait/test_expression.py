@@ -9,16 +9,8 @@ import pytest
 
 from huafeng.errors import InputError
 from huafeng.imageio import Image, write_image
-from huafeng.portrait.expression import (
-    ExpressionOptions,
-    delaunay,
-    displacement,
-    landmark_error,
-    ramp,
-    similarity,
-    transfer_expression,
-    warp_points,
-)
+from huafeng.portrait.expression import ExpressionOptions, landmark_error, ramp, transfer_expression
+from huafeng.portrait.face_warp import delaunay, displacement, similarity, warp_points
 from tests.portrait.conftest import needs_mediapipe
 
 
@@ -114,7 +106,7 @@ def test_options_are_checked() -> None:
 
 
 def test_similarity3d_removes_a_head_turn() -> None:
-    from huafeng.portrait.expression import similarity3d
+    from huafeng.portrait.face_warp import similarity3d
 
     pts = np.random.default_rng(2).uniform(-50, 50, (478, 3)).astype(np.float32)
     a = np.deg2rad(35)
@@ -126,7 +118,7 @@ def test_similarity3d_removes_a_head_turn() -> None:
 
 
 def test_expressive_keeps_face_shape_still() -> None:
-    from huafeng.portrait.expression import EXPRESSIVE, expressive
+    from huafeng.portrait.face_warp import EXPRESSIVE, expressive
 
     rng = np.random.default_rng(3)
     target = rng.uniform(0, 200, (478, 2)).astype(np.float32)
