@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from huafeng.cli._app import ThreadsOption, _print_json, app, err, out
+from huafeng.errors import InputError
 
 # ------------------------------------------------------------------------------------ video
 
@@ -38,6 +39,9 @@ def video(
 
     from huafeng.infer.video import VideoOptions, stylize_video_file
 
+    if (style is None) == (look is None):
+        raise InputError("give exactly one of a style (-s) or a look (--look)")
+
     opts = VideoOptions(temporal=temporal, blend=blend, max_frames=max_frames)
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -52,18 +56,14 @@ def video(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        res = stylize_video_file(
-            src,
-            output,
-            style=style,
-            look=look,
-            strength=strength,
-            max_size=max_size,
-            opts=opts,
-            overwrite=overwrite,
-            threads=threads,
-            progress=progress,
-        )
+        common: dict[str, Any] = dict(opts=opts, overwrite=overwrite, threads=threads, progress=progress)
+        if look is not None:
+            from huafeng.looks.video import look_video_file
+
+            res = look_video_file(src, output, look=look, strength=strength, **common)
+        else:
+            assert style is not None
+            res = stylize_video_file(src, output, style=style, strength=strength, max_size=max_size, **common)
     if as_json:
         _print_json(res)
     else:

@@ -257,7 +257,8 @@ def stylize_video(
     }
 
 
-def _stamp(path: Path | None) -> list[object]:
+def stamp(path: Path | None) -> list[object]:
+    """What identifies a model file in a resumable job (path, size, mtime): a changed file restarts it."""
     if path is None or not path.exists():
         return []
     st = path.stat()
@@ -268,8 +269,7 @@ def stylize_video_file(
     src: str | os.PathLike[str],
     output: str | os.PathLike[str],
     *,
-    style: str | None = None,
-    look: str | None = None,
+    style: str,
     strength: float = 1.0,
     max_size: int | None = None,
     opts: VideoOptions | None = None,
@@ -277,51 +277,21 @@ def stylize_video_file(
     threads: int | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """The front door behind ``huafeng video``: a style (name or ``.onnx``) or a saved look."""
-    if (style is None) == (look is None):
-        raise InputError("give exactly one of a style (-s) or a look (--look)")
-    post_fn: FrameFn | None = None
-    if style is not None:
-        from huafeng.infer.engine import StylizeOptions, Stylizer
+    """The front door behind ``huafeng video -s STYLE``: a style (name or ``.onnx``) on every frame.
+    (A saved look instead: :func:`huafeng.looks.video.look_video_file`.)"""
+    from huafeng.infer.engine import StylizeOptions, Stylizer
 
-        stylizer = Stylizer(style, threads=threads)
-        sopts = StylizeOptions(strength=strength, max_size=max_size, threads=threads)
-        info = stylizer.info
+    stylizer = Stylizer(style, threads=threads)
+    sopts = StylizeOptions(strength=strength, max_size=max_size, threads=threads)
+    info = stylizer.info
 
-        def frame_fn(rgb: np.ndarray, i: int) -> np.ndarray:
-            return stylizer.stylize(Image(rgb=rgb), sopts).rgb
+    def frame_fn(rgb: np.ndarray, i: int) -> np.ndarray:
+        return stylizer.stylize(Image(rgb=rgb), sopts).rgb
 
-        job: dict[str, Any] = {
-            "style": info.name,
-            "model": _stamp(info.path),
-            "strength": strength,
-            "max_size": max_size,
-        }
-    else:
-        from huafeng.looks import ApplyOptions, apply_look_array, resolve_look
-        from huafeng.looks.fit import apply_grain
-
-        lk = resolve_look(str(look))
-        aopts = ApplyOptions(strength=strength, grain=0.0, threads=threads)
-
-        def frame_fn(rgb: np.ndarray, i: int) -> np.ndarray:
-            return apply_look_array(rgb, lk, aopts)
-
-        if lk.grain > 0:
-
-            def post_fn(rgb: np.ndarray, i: int) -> np.ndarray:
-                from huafeng.imageio import from_float, to_float
-
-                return from_float(apply_grain(to_float(rgb), lk.grain, seed=i))
-
-        job = {
-            "look": lk.name,
-            "lut": hashlib.sha256(lk.lut.table.tobytes()).hexdigest()[:16],
-            "refine": _stamp(lk.refine),
-            "grain": lk.grain,
-            "vignette": lk.vignette,
-            "strength": strength,
-        }
-    return stylize_video(
-        src, output, frame_fn, job=job, opts=opts, post_fn=post_fn, overwrite=overwrite, progress=progress
-    )
+    job: dict[str, Any] = {
+        "style": info.name,
+        "model": stamp(info.path),
+        "strength": strength,
+        "max_size": max_size,
+    }
+    return stylize_video(src, output, frame_fn, job=job, opts=opts, overwrite=overwrite, progress=progress)

@@ -18,6 +18,7 @@ from huafeng.imageio import read_image
 from huafeng.infer.flow import flicker
 from huafeng.infer.video import VideoOptions, stylize_video, stylize_video_file
 from huafeng.looks.lut import Lut3D, grid_points, write_cube
+from huafeng.looks.video import look_video_file
 from huafeng.videoio import probe_video, read_video_frames
 from tests.videoclips import make_clip
 
@@ -68,13 +69,13 @@ def test_full_length_and_input_untouched(clip: Path, tmp_path: Path) -> None:
     cube = write_cube(tmp_path / "warm.cube", Lut3D(np.clip(grid_points(9) * [1.1, 1.0, 0.85], 0, 1)))
     before = clip.read_bytes()
     out = tmp_path / "look.mp4"
-    stylize_video_file(clip, out, look=str(cube))
+    look_video_file(clip, out, look=str(cube))
     assert probe_video(out).frame_count == probe_video(clip).frame_count == 30
     assert clip.read_bytes() == before
     with pytest.raises(InputError, match="already exists"):
-        stylize_video_file(clip, out, look=str(cube))
+        look_video_file(clip, out, look=str(cube))
     with pytest.raises(InputError, match="input"):
-        stylize_video_file(clip, clip, look=str(cube), overwrite=True)
+        look_video_file(clip, clip, look=str(cube), overwrite=True)
 
 
 class _Stop(Exception):
