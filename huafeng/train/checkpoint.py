@@ -151,10 +151,16 @@ def _steps(ckpt_dir: Path) -> list[int]:
 
 
 def _prune(ckpt_dir: Path, keep: int, protect: int) -> None:
+    """Drop all but the newest ``keep`` pairs. The state file goes first: a kill between the two
+    unlinks then leaves weights without a state file (invisible to :func:`find_latest` and removed
+    by the next prune), never a state file announcing weights that are gone."""
     for s in _steps(ckpt_dir)[:-keep]:
         if s != protect:
-            for ext in (".safetensors", ".json"):
+            for ext in (".json", ".safetensors"):
                 (ckpt_dir / f"model-{s:07d}{ext}").unlink(missing_ok=True)
+    for w in ckpt_dir.glob("model-*.safetensors"):  # weights whose state file is gone (see above)
+        if not w.with_suffix(".json").exists() and w.name != f"model-{protect:07d}.safetensors":
+            w.unlink(missing_ok=True)
     for tmp in ckpt_dir.glob(".*.tmp"):  # leftovers of a write killed half-way
         tmp.unlink(missing_ok=True)
 

@@ -94,6 +94,40 @@ def test_keeps_last_n_and_cleans_temp_files(tmp_path: Path) -> None:
     ]
 
 
+def test_a_kill_while_pruning_never_leaves_a_state_file_without_its_weights(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CI failure: a kill between the two unlinks of a pruned pair left ``model-N.json`` whose
+    weights were gone. The state file now goes first, and orphaned weights are swept next time."""
+    m, opt = _trained()
+    for s in (2, 4):
+        _save(tmp_path, s, m, opt, keep=2)
+    real_unlink = Path.unlink
+    calls: list[str] = []
+
+    def killed_after_first(self: Path, missing_ok: bool = False) -> None:
+        calls.append(self.name)
+        if len(calls) > 1:
+            raise KeyboardInterrupt  # the process dies here
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", killed_after_first)
+    with pytest.raises(KeyboardInterrupt):
+        _save(tmp_path, 6, m, opt, keep=2)
+    monkeypatch.setattr(Path, "unlink", real_unlink)
+    assert calls[0] == "model-0000002.json"
+    for js in tmp_path.glob("model-*.json"):  # every announced pair is complete
+        assert js.with_suffix(".safetensors").is_file(), js
+    assert ck.find_latest(tmp_path) == tmp_path / "model-0000006.safetensors"
+    _save(tmp_path, 8, m, opt, keep=2)  # the next save sweeps the orphaned weights
+    assert sorted(p.name for p in tmp_path.glob("model-*")) == [
+        "model-0000006.json",
+        "model-0000006.safetensors",
+        "model-0000008.json",
+        "model-0000008.safetensors",
+    ]
+
+
 def test_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no complete checkpoint found"):
         ck.resolve(tmp_path)
