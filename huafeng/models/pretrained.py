@@ -165,12 +165,13 @@ class PretrainedCIN(nn.Module):
     base weights (False only for tests and for building a shell to load a checkpoint into).
     """
 
-    #: Exported as ``huafeng.render_scale``: the engine runs these models at 0.35 of the side (never
+    #: Exported as ``huafeng.render_scale``: the engine runs these models at 0.3 of the side (never
     #: under 256 px) and adds the photo's fine detail back (infer/upsample.py). The tables were
     #: learnt on 256 px crops, so at 1024² full resolution draws strokes too small to read: measured
     #: on held-out photos at 1024² (docs/benchmarks.md), Gram distance 1.7-4.1 → 1.2-2.9, SSIM
-    #: within 0.05 (the default 0.61 → 0.50; the peer 0.37-0.51), and 3.3x the peer's speed.
-    render_scale = 0.35
+    #: within 0.05 at 0.35 (session 4); 0.3 (session 8) moved Gram further down for 5 of 6
+    #: tradition styles with SSIM within ±0.01, and runs 3.8x the peer's speed.
+    render_scale = 0.3
 
     def __init__(
         self,

@@ -78,7 +78,7 @@ def test_exports_with_parity(tmp_path, rows: list[int]) -> None:  # type: ignore
     assert rep.max_abs_diff < 1e-3
     sess = ort.InferenceSession(str(rep.path), providers=["CPUExecutionProvider"])
     assert [i.name for i in sess.get_inputs()] == (["input"] if len(rows) == 1 else ["input", "style"])
-    assert sess.get_modelmeta().custom_metadata_map["huafeng.render_scale"] == "0.35"
+    assert sess.get_modelmeta().custom_metadata_map["huafeng.render_scale"] == "0.3"
     assert rep.bytes < 1_000_000  # a shipped style stays small
 
 
