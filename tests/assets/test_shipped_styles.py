@@ -31,7 +31,7 @@ def test_shipped_style_card_and_output(path: Path, sample_photo: Path) -> None:
     style_data = card["data"]["style"]
     assert style_data["images"] and style_data["licences"], "the card must name its data and licences"
     assert card["data"]["content"]["licences"]
-    # the scale the strokes read as painting at (docs/benchmarks.md, sessions 4 and 8); export writes it from the model
+    # the scale whose strokes read as painting (docs/benchmarks.md, sessions 4, 8); export writes it
     assert info.meta("render_scale") == "0.3"
 
     photo = imageio.read_image(sample_photo)
