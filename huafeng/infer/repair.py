@@ -183,7 +183,8 @@ def detect_learned(
     h, w = rgb.shape[:2]
     s = short / min(h, w)
     x = imageio.resize(rgb, (max(8, round(w * s)), max(8, round(h * s)))) if s < 1 else rgb
-    prob = np.mean([_probability(x, load_model(m, threads)) for m in models], axis=0)
+    xf = imageio.to_float(x)  # once for every detector and both mirror halves
+    prob = np.mean([_probability(xf, load_model(m, threads)) for m in models], axis=0)
     if prob.shape != (h, w):
         prob = cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR)
     out = _confident(prob, threshold, confident, max_region)
@@ -191,13 +192,13 @@ def detect_learned(
 
 
 def _probability(x: np.ndarray, sess: ort.InferenceSession) -> np.ndarray:
-    """One detector's P(damaged) for ``x``, averaged with its answer on the mirrored photo: damage
-    is damage either way round, while its mistakes on texture mostly do not survive the mirror (on
-    the tuning photos it halved the clean photos with > 1 % flagged)."""
+    """One detector's P(damaged) for ``x`` (float HWC), averaged with its answer on the mirrored
+    photo: damage is damage either way round, while its mistakes on texture mostly do not survive
+    the mirror (on the tuning photos it halved the clean photos with > 1 % flagged)."""
     xh, xw = x.shape[:2]
 
     def run(img: np.ndarray) -> np.ndarray:  # the exported graph has batch 1
-        xp = pad_to_multiple(imageio.to_float(np.ascontiguousarray(img)), _multiple(sess))
+        xp = pad_to_multiple(np.ascontiguousarray(img), _multiple(sess))
         (p,) = sess.run(None, {"image": xp.transpose(2, 0, 1)[None]})
         return np.asarray(p[0, 0, :xh, :xw], np.float32)
 
