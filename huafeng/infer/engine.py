@@ -179,13 +179,16 @@ class Stylizer:
         opts: StylizeOptions,
         style: np.ndarray | None,
         progress: tiling.Progress | None,
+        *,
+        as_uint8: bool = False,
     ) -> np.ndarray:
-        """Step 2 of the pipeline on a uint8 image: whole-image or tiled."""
+        """Step 2 of the pipeline on a uint8 image: whole-image or tiled. ``as_uint8`` lets the
+        reduced-resolution path return the final uint8 result (float32 [0, 1] otherwise)."""
         h, w = rgb.shape[:2]
         if self.info.kind == "filter":  # filters are whole-image by design (vignette, palettes)
             return apply_filters(to_float(rgb), self.info.filters)
         sess = self._session(opts.threads)
-        lifted = self._reduced(rgb, opts, style, sess)
+        lifted = self._reduced(rgb, opts, style, sess, as_uint8=as_uint8)
         if lifted is not None:
             return lifted
         tile = tiling.choose_tile(h, w, opts.tile)
@@ -207,7 +210,13 @@ class Stylizer:
         return out
 
     def _reduced(
-        self, rgb: np.ndarray, opts: StylizeOptions, style: np.ndarray | None, sess: Session
+        self,
+        rgb: np.ndarray,
+        opts: StylizeOptions,
+        style: np.ndarray | None,
+        sess: Session,
+        *,
+        as_uint8: bool = False,
     ) -> np.ndarray | None:
         """The reduced-resolution path, or None when it does not apply (scale 1, small or huge images).
 
@@ -224,10 +233,13 @@ class Stylizer:
         size = upsample.small_size(h, w, scale, sess.info.multiple)
         if size is None or h * w > REDUCED_MAX_PIXELS:
             return None
-        small = to_float(resize(rgb, size))
+        small_u8 = resize(rgb, size)
+        small = to_float(small_u8)
         y_small = self._run_padded(small, style, sess)
         if sess.info.meta("render_lift") == "guided":
             return upsample.guided_upsample(to_float(rgb), small, y_small)
+        if as_uint8:
+            return upsample.detail_upsample_u8(rgb, small_u8, y_small)
         return upsample.detail_upsample(to_float(rgb), small, y_small)
 
     def stylize_array(
@@ -248,7 +260,10 @@ class Stylizer:
             weight = m * np.float32(opts.strength)
         if not np.any(weight):  # strength 0 or an all-black mask: the photo, bit for bit
             return rgb.copy()
-        y = self._styled(rgb, opts, style, progress)
+        plain = not opts.preserve_color and not opts.filters and _is_one(weight)
+        y = self._styled(rgb, opts, style, progress, as_uint8=plain)
+        if y.dtype == np.uint8:  # the plain reduced path, finished in uint8 (upsample.detail_upsample_u8)
+            return y
         x = to_float(rgb) if opts.preserve_color or not _is_one(weight) else None
         if x is not None and opts.preserve_color:
             y = color.preserve_color(y, x)

