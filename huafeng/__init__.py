@@ -4,11 +4,22 @@ Importing the package is cheap and torch-free: subpackages are imported on use, 
 inference path (``huafeng.infer``, ``huafeng.serve``, ``huafeng.caption``) never pulls in torch.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-try:
-    __version__ = version("huafeng")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+
+def __getattr__(name: str) -> Any:
+    """``__version__`` on first use: ``importlib.metadata`` costs ~50 ms of every command's start-up
+    (PEP 562), and most commands never ask for the version."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("huafeng")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            v = "0.0.0+unknown"
+        globals()["__version__"] = v
+        return v
+    raise AttributeError(f"module 'huafeng' has no attribute {name!r}")
+
 
 __all__ = ["__version__"]

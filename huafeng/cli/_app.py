@@ -20,8 +20,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from huafeng import __version__
-
 app = typer.Typer(
     name="huafeng",
     help="画风 huafeng — GAN style transfer: stylize photos fast on the CPU, train your own styles.",
@@ -37,7 +35,9 @@ out = Console(highlight=False, soft_wrap=True)
 
 def _version(value: bool) -> None:
     if value:
-        print(f"huafeng {__version__}")
+        import huafeng
+
+        print(f"huafeng {huafeng.__version__}")
         raise typer.Exit()
 
 

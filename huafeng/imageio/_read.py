@@ -14,7 +14,7 @@ from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
 
 from huafeng.errors import ImageTooLargeError, InputError
-from huafeng.imageio._types import _SRGB, _SRGB_BYTES, Image, Source, _open_formats
+from huafeng.imageio._types import _SRGB, _SRGB_BYTES, Image, Source, _open_formats, heif_loaded
 
 # --------------------------------------------------------------------------------------- reading
 
@@ -42,10 +42,7 @@ def _open(src: Source, max_pixels: int | None) -> PILImage.Image:
     saved = PILImage.MAX_IMAGE_PIXELS
     PILImage.MAX_IMAGE_PIXELS = None
     try:
-        with warnings.catch_warnings():
-            # also Pillow's UserWarnings about corrupt tags it skips while parsing the header
-            warnings.simplefilter("ignore")
-            im = PILImage.open(fp, formats=_open_formats())
+        im = _open_pil(fp)
     except UnidentifiedImageError:
         raise InputError(f"{name}: not an image file, or a format huafeng cannot read") from None
     except (OSError, ValueError, SyntaxError, EOFError, struct.error) as e:
@@ -61,6 +58,23 @@ def _open(src: Source, max_pixels: int | None) -> PILImage.Image:
             "(raise it with HUAFENG_MAX_PIXELS if you trust this file)"
         )
     return im
+
+
+def _open_pil(fp: BinaryIO | str | os.PathLike[str]) -> PILImage.Image:
+    """``PIL.Image.open`` with only our decoders; HEIC's plugin is registered on the first file
+    nothing else identifies (it costs start-up time every other command would pay)."""
+    start = fp.tell() if hasattr(fp, "tell") else 0
+    with warnings.catch_warnings():
+        # also Pillow's UserWarnings about corrupt tags it skips while parsing the header
+        warnings.simplefilter("ignore")
+        try:
+            return PILImage.open(fp, formats=_open_formats())
+        except UnidentifiedImageError:
+            if heif_loaded():
+                raise
+        if hasattr(fp, "seek"):
+            fp.seek(start)
+        return PILImage.open(fp, formats=_open_formats(heif=True))
 
 
 def _short(e: BaseException) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
@@ -9,13 +11,6 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageCms
-
-try:  # HEIC/HEIF (and AVIF on older Pillow) when the wheel is installed
-    from pillow_heif import register_heif_opener
-
-    register_heif_opener()
-except Exception:  # pragma: no cover - optional
-    pass
 
 #: Default cap on decoded pixels. 16 MP photos and 50 MP camera files pass; a 60000×60000 header
 #: (3.6 GP, 10 GiB of RGB) does not. Override per call or with ``HUAFENG_MAX_PIXELS``.
@@ -30,9 +25,50 @@ DEFAULT_MAX_FRAMES = 1000
 READ_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF", "AVIF")
 
 
-def _open_formats() -> list[str]:
+#: Pillow's plugin module for each format we read or write; HEIF comes from ``pillow_heif``.
+_PLUGIN_MODULES = {
+    "JPEG": "JpegImagePlugin",
+    "PNG": "PngImagePlugin",
+    "WEBP": "WebPImagePlugin",
+    "GIF": "GifImagePlugin",
+    "BMP": "BmpImagePlugin",
+    "TIFF": "TiffImagePlugin",
+    "AVIF": "AvifImagePlugin",
+}
+_HEIF_TRIED = False
+
+
+def load_plugins(*, heif: bool = False) -> None:
+    """Import the Pillow plugins of :data:`READ_FORMATS` (and register ``pillow_heif`` if asked).
+
+    Why not ``PIL.Image.init()``: it imports all ~40 of Pillow's plugins, 0.1 s of every
+    command's start-up for formats we refuse anyway; these take ~0.02 s. HEIC costs another
+    0.02 s, so it is registered only when a file needs it (an unidentified file, or a write).
+    """
+    global _HEIF_TRIED
+    for fmt, module in _PLUGIN_MODULES.items():
+        if fmt not in PILImage.OPEN:
+            # a Pillow built without it (AVIF before 11.3, WebP without libwebp) simply lacks it
+            with contextlib.suppress(ImportError):
+                importlib.import_module(f"PIL.{module}")
+    if heif and not _HEIF_TRIED:
+        _HEIF_TRIED = True
+        try:  # HEIC/HEIF (and AVIF on older Pillow) when the wheel is installed
+            from pillow_heif import register_heif_opener
+
+            register_heif_opener()
+        except Exception:  # pragma: no cover - optional
+            pass
+
+
+def heif_loaded() -> bool:
+    """Whether :func:`load_plugins` has already tried to register HEIF (a retry would change nothing)."""
+    return _HEIF_TRIED
+
+
+def _open_formats(*, heif: bool = False) -> list[str]:
     """The accepted decoders this Pillow has (HEIF/AVIF only when their plugins are installed)."""
-    PILImage.init()
+    load_plugins(heif=heif)
     return [f for f in READ_FORMATS if f in PILImage.OPEN]
 
 

@@ -13,7 +13,7 @@ from PIL import Image as PILImage
 
 from huafeng.errors import InputError, OutputExistsError
 from huafeng.imageio._read import _short
-from huafeng.imageio._types import _ALPHA_FORMATS, _WRITE_FORMATS, Image
+from huafeng.imageio._types import _ALPHA_FORMATS, _WRITE_FORMATS, Image, load_plugins
 
 # --------------------------------------------------------------------------------------- writing
 
@@ -92,6 +92,7 @@ def _pil_for_output(img: Image, fmt: str) -> PILImage.Image:
 def encode_image(img: Image, fmt: str, *, quality: int = 92) -> bytes:
     """Encode to bytes in a Pillow format name ("JPEG", "PNG", "WEBP", ...), metadata kept."""
     fmt = fmt.upper()
+    load_plugins(heif=fmt == "HEIF")
     pil = _pil_for_output(img, fmt)
     kw: dict[str, object] = {}
     if img.icc and fmt in ("JPEG", "PNG", "WEBP", "TIFF", "AVIF", "HEIF"):
@@ -141,6 +142,7 @@ def encode_animation(
     if not frames:
         raise InputError("no frames to write")
     fmt = fmt.upper()
+    load_plugins()
     pils = [_pil_for_output(f, fmt) for f in frames]
     durs = [f.duration_ms or duration_ms for f in frames]
     buf = io.BytesIO()

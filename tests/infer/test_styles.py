@@ -143,6 +143,24 @@ def test_plugin_styles_are_discovered_once_per_process(monkeypatch: pytest.Monke
     assert calls == [1, 1]
 
 
+def test_a_local_style_resolves_without_asking_the_plugins(
+    isolated_styles: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """User and shipped files win every clash, so naming one (or the default) never pays for the
+    entry-point scan; a plugin's own name still reaches it, and shadowing still warns."""
+    conv_model(isolated_styles["builtin"] / "b.onnx", name="beta", default="1")
+    conv_model(isolated_styles["builtin"] / "ink.onnx", name="ink")
+    conv_model(isolated_styles["user"] / "ink.onnx", name="anything")
+    calls: list[int] = []
+    look = StyleInfo("warm_bw", "classic filter", "sepia", "MIT", "filter", "builtin", filters=("sepia",))
+    _plugins(monkeypatch, counted=lambda: calls.append(1) or [look])
+    assert resolve_style("default").name == "beta" and resolve_style("beta").source == "builtin"
+    with pytest.warns(UserWarning, match="'ink' from builtin is shadowed by the user one"):
+        assert resolve_style("ink").source == "user"
+    assert calls == []
+    assert resolve_style("warm_bw").source == "plugin" and calls == [1]
+
+
 def test_unknown_name_lists_valid_names_and_suggests() -> None:
     with pytest.raises(UnknownNameError) as e:
         resolve_style("oil_paintng")
