@@ -65,6 +65,9 @@ def main() -> None:
     ap.add_argument("--noise", type=float, default=2.0)
     ap.add_argument("--blends", type=float, nargs="+", default=(0.0, 0.5, 0.7, 0.85))
     ap.add_argument("--plain-blends", type=float, nargs="*", default=(0.7,), help="without keep_contrast")
+    ap.add_argument("--every", type=int, nargs="+", default=(2,), help="network on every Nth frame")
+    ap.add_argument("--flow", nargs="+", default=("fast",), help="DIS presets to compare")
+    ap.add_argument("--threads", type=int, default=None, help="ONNX Runtime threads (default: all cores)")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/video_flicker.json"))
     args = ap.parse_args()
 
@@ -73,17 +76,23 @@ def main() -> None:
         frames = pan_zoom(read_image(args.data / args.photo).rgb, args.frames, *args.size, args.noise)
         clip = make_clip(Path(tmp) / "clip.mp4", frames, fps=24, audio="aac")
         ins = [f.rgb for f in read_video_frames(clip)]
-        settings = [(b, True) for b in args.blends] + [(b, False) for b in args.plain_blends]
-        for blend, keep in settings:
-            out = Path(tmp) / f"out_{blend}_{keep}.mp4"
+        settings = [(b, True, e, f) for b in args.blends for e in args.every for f in args.flow]
+        settings += [(b, False, e, f) for b in args.plain_blends for e in args.every for f in args.flow]
+        for blend, keep, every, flow in dict.fromkeys(  # per-frame once, whatever every/flow say
+            (b, k, e if b else 1, f if b else "medium") for b, k, e, f in settings
+        ):
+            out = Path(tmp) / f"out_{blend}_{keep}_{every}_{flow}.mp4"
             t0 = time.perf_counter()
-            opts = VideoOptions(temporal=blend > 0, blend=blend, keep_contrast=keep)
-            stylize_video_file(clip, out, style=args.style, opts=opts, threads=1)
+            opts = VideoOptions(
+                temporal=blend > 0, blend=blend, keep_contrast=keep, network_every=every, flow=flow
+            )
+            stylize_video_file(clip, out, style=args.style, opts=opts, threads=args.threads)
             outs = [f.rgb for f in read_video_frames(out)]
             mode = (
                 "per-frame"
                 if blend == 0
-                else f"temporal, blend {blend}" + ("" if keep else ", no keep_contrast")
+                else f"temporal, blend {blend}, network every {every}, flow {flow}"
+                + ("" if keep else ", no keep_contrast")
             )
             rows.append(
                 {

@@ -28,6 +28,15 @@ def video(
     blend: Annotated[
         float, typer.Option("--blend", help="Weight of the previous frame where the flow is reliable.")
     ] = 0.6,
+    network_every: Annotated[
+        int,
+        typer.Option(
+            "--network-every",
+            min=1,
+            help="Styles: run the network on every Nth frame and move its strokes along the motion in"
+            " between (1 = every frame; a cut or fast motion runs it anyway).",
+        ),
+    ] = 2,
     max_size: Annotated[int | None, typer.Option("--max-size", help="Longest side of the output.")] = None,
     max_frames: Annotated[int | None, typer.Option("--max-frames", help="Only the first N frames.")] = None,
     threads: ThreadsOption = None,
@@ -42,7 +51,7 @@ def video(
     if (style is None) == (look is None):
         raise InputError("give exactly one of a style (-s) or a look (--look)")
 
-    opts = VideoOptions(temporal=temporal, blend=blend, max_frames=max_frames)
+    opts = VideoOptions(temporal=temporal, blend=blend, max_frames=max_frames, network_every=network_every)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

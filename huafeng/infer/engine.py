@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,15 +104,22 @@ class StylizeOptions:
             object.__setattr__(self, "style_weights", weights)
 
 
+#: Video's step at the resolution the network paints at: given the uint8 image the network
+#: would see and a function that runs it, return the float output to lift (flicker reduction
+#: blends there, and in-between frames may move the previous output instead of running it).
+SmallHook = Callable[[np.ndarray, Callable[[], np.ndarray]], np.ndarray]
+
+
 class Stylizer:
     """A style ready to apply. Cheap to construct: ONNX sessions are cached and shared.
 
     Thread-safe: it holds no per-call state, and ORT sessions allow concurrent ``run`` calls.
     """
 
-    def __init__(self, style: StyleRef, *, threads: int | None = None) -> None:
+    def __init__(self, style: StyleRef, *, threads: int | None = None, spin: bool = True) -> None:
         self.info = style if isinstance(style, StyleInfo) else resolve_style(style)
         self.threads = threads
+        self.spin = spin  # ORT threads spin while idle (photos); video turns it off (session.get_session)
         if self.info.kind == "onnx":
             self._session()  # load now: a broken model fails at construction, not mid-batch
 
@@ -120,7 +128,7 @@ class Stylizer:
 
     def _session(self, threads: int | None = None) -> Session:
         assert self.info.path is not None  # StyleInfo guarantees it for kind "onnx"
-        return get_session(self.info.path, self.threads if threads is None else threads)
+        return get_session(self.info.path, self.threads if threads is None else threads, spin=self.spin)
 
     @property
     def multiple(self) -> int:
@@ -181,6 +189,7 @@ class Stylizer:
         progress: tiling.Progress | None,
         *,
         as_uint8: bool = False,
+        on_small: SmallHook | None = None,
     ) -> np.ndarray:
         """Step 2 of the pipeline on a uint8 image: whole-image or tiled. ``as_uint8`` lets the
         reduced-resolution path return the final uint8 result (float32 [0, 1] otherwise)."""
@@ -188,7 +197,7 @@ class Stylizer:
         if self.info.kind == "filter":  # filters are whole-image by design (vignette, palettes)
             return apply_filters(to_float(rgb), self.info.filters)
         sess = self._session(opts.threads)
-        lifted = self._reduced(rgb, opts, style, sess, as_uint8=as_uint8)
+        lifted = self._reduced(rgb, opts, style, sess, as_uint8=as_uint8, on_small=on_small)
         if lifted is not None:
             return lifted
         tile = tiling.choose_tile(h, w, opts.tile)
@@ -217,6 +226,7 @@ class Stylizer:
         sess: Session,
         *,
         as_uint8: bool = False,
+        on_small: SmallHook | None = None,
     ) -> np.ndarray | None:
         """The reduced-resolution path, or None when it does not apply (scale 1, small or huge images).
 
@@ -234,18 +244,29 @@ class Stylizer:
         if size is None or h * w > REDUCED_MAX_PIXELS:
             return None
         small_u8 = resize(rgb, size)
-        small = to_float(small_u8)
-        y_small = self._run_padded(small, style, sess)
+
+        def render() -> np.ndarray:
+            return self._run_padded(to_float(small_u8), style, sess)
+
+        y_small = on_small(small_u8, render) if on_small is not None else render()
         if sess.info.meta("render_lift") == "guided":
-            return upsample.guided_upsample(to_float(rgb), small, y_small)
+            return upsample.guided_upsample(to_float(rgb), to_float(small_u8), y_small)
         if as_uint8:
             return upsample.detail_upsample_u8(rgb, small_u8, y_small)
-        return upsample.detail_upsample(to_float(rgb), small, y_small)
+        return upsample.detail_upsample(to_float(rgb), to_float(small_u8), y_small)
 
     def stylize_array(
-        self, rgb: np.ndarray, opts: StylizeOptions | None = None, *, progress: tiling.Progress | None = None
+        self,
+        rgb: np.ndarray,
+        opts: StylizeOptions | None = None,
+        *,
+        progress: tiling.Progress | None = None,
+        on_small: SmallHook | None = None,
     ) -> np.ndarray:
-        """The full pipeline (minus resizing) on a uint8 ``(H, W, 3)`` array; returns uint8."""
+        """The full pipeline (minus resizing) on a uint8 ``(H, W, 3)`` array; returns uint8.
+
+        ``on_small`` (:data:`SmallHook`) is called when the image is rendered at reduced
+        resolution, and not at all otherwise: callers check whether it was."""
         opts = opts or StylizeOptions()
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise InputError(f"expected an (H, W, 3) uint8 array, got {rgb.dtype} {rgb.shape}")
@@ -261,7 +282,7 @@ class Stylizer:
         if not np.any(weight):  # strength 0 or an all-black mask: the photo, bit for bit
             return rgb.copy()
         plain = not opts.preserve_color and not opts.filters and _is_one(weight)
-        y = self._styled(rgb, opts, style, progress, as_uint8=plain)
+        y = self._styled(rgb, opts, style, progress, as_uint8=plain, on_small=on_small)
         if y.dtype == np.uint8:  # the plain reduced path, finished in uint8 (upsample.detail_upsample_u8)
             return y
         x = to_float(rgb) if opts.preserve_color or not _is_one(weight) else None
@@ -274,7 +295,12 @@ class Stylizer:
         return _to_uint8(y)
 
     def stylize(
-        self, img: Image, opts: StylizeOptions | None = None, *, progress: tiling.Progress | None = None
+        self,
+        img: Image,
+        opts: StylizeOptions | None = None,
+        *,
+        progress: tiling.Progress | None = None,
+        on_small: SmallHook | None = None,
     ) -> Image:
         """Stylize a decoded image, keeping its alpha, EXIF and ICC profile."""
         opts = opts or StylizeOptions()
@@ -283,7 +309,7 @@ class Stylizer:
             f = opts.max_size / max(img.size)
             size = (max(1, round(img.size[0] * f)), max(1, round(img.size[1] * f)))
             rgb = resize(rgb, size)
-        return img.with_rgb(self.stylize_array(rgb, opts, progress=progress))
+        return img.with_rgb(self.stylize_array(rgb, opts, progress=progress, on_small=on_small))
 
 
 def _to_uint8(y: np.ndarray) -> np.ndarray:

@@ -27,7 +27,11 @@ def grey(rgb: np.ndarray) -> np.ndarray:
     return np.asarray(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY))
 
 
-def dis_flow(a: np.ndarray, b: np.ndarray, side: int = FLOW_SIDE) -> np.ndarray:
+#: OpenCV's DIS presets by name: ``fast`` is ~3x and ``ultrafast`` ~8x cheaper than ``medium``.
+DIS_PRESETS = {"ultrafast": 0, "fast": 1, "medium": 2}
+
+
+def dis_flow(a: np.ndarray, b: np.ndarray, side: int = FLOW_SIDE, preset: str = "medium") -> np.ndarray:
     """Dense flow from RGB/grey frame ``a`` to ``b`` at full size (computed at ≤ ``side``)."""
     ga, gb = (grey(x) if x.ndim == 3 else x for x in (a, b))
     h, w = ga.shape
@@ -36,7 +40,7 @@ def dis_flow(a: np.ndarray, b: np.ndarray, side: int = FLOW_SIDE) -> np.ndarray:
         size = (max(8, round(w * s)), max(8, round(h * s)))
         ga = cv2.resize(ga, size, interpolation=cv2.INTER_AREA)
         gb = cv2.resize(gb, size, interpolation=cv2.INTER_AREA)
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)  # type: ignore[attr-defined]
+    dis = cv2.DISOpticalFlow_create(DIS_PRESETS[preset])  # type: ignore[attr-defined]
     f = np.asarray(dis.calc(ga, gb, None), np.float32)
     if s < 1.0:
         f = np.asarray(cv2.resize(f, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)

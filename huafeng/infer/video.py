@@ -1,26 +1,16 @@
-"""Stylize a video frame by frame with temporal consistency, resumable, keeping the audio.
+"""Stylize a video frame by frame with flicker reduction, streaming, resumable, keeping the audio.
 
-Per-frame stylization flickers: a feed-forward generator paints slightly different texture on
-every frame because the pixels differ slightly (noise, compression, sub-pixel motion). We carry
-the previous *output* forward along the input's motion and blend it in where the motion is
-trustworthy (the feed-forward blending of Ruder, Dosovitskiy & Brox, "Artistic style transfer
-for videos", GCPR 2016, without their per-frame optimisation):
+The frames flow decode → stylize → encode with the decoder and the encoder in background
+threads (:mod:`huafeng.infer.streams`), and flicker is reduced by carrying the previous output
+along the input's motion (:mod:`huafeng.infer.temporal`). A style blends at the resolution the
+network paints at (its texture is what flickers; the photo's detail added afterwards comes from
+the current frame); any other frame function (a look) is blended at full size.
 
-    warped_t = out_{t-1} sampled at p + B_t(p)        (B_t: DIS flow of input t → input t-1)
-    m_t      = forward-backward consistent ∧ inside ∧ input colour agrees after warping
-    out_t    = stylize(in_t) + blend · m_t · (warped_t − stylize(in_t))
-
-``blend`` trades flicker against softness and ghosting (0 = per-frame, 1 = frozen texture).
-Averaging renderings softens the brush texture, so the detail is then scaled back to the
-current frame's local contrast (``keep_contrast``). Where the flow fails (occlusions, cuts,
-fast motion) the mask is 0 and the frame is simply stylized on its own. Measured figures:
-docs/looks_and_video.md.
-
-Resume: stylized frames are written in lossless chunks to a work folder next to the output
-(``.OUT.mp4.huafeng-work/``) together with ``progress.json`` and the last output frame (PNG,
-needed to continue the blending exactly). Re-running the same command continues after the last
-finished chunk; only the final mux (re-encode + the input's audio) writes the output, atomically.
-A different input, style or option set starts over.
+Resume: chunks of :data:`CHUNK_FRAMES` frames are encoded at the final quality into a work
+folder next to the output (``.OUT.mp4.huafeng-work/``) with ``progress.json`` and the flicker
+state after the chunk. Re-running the same command continues after the last finished chunk; the
+output is written only at the end, atomically, by joining the chunks without re-encoding and
+adding the input's audio. A different input, style or option set starts over.
 """
 
 from __future__ import annotations
@@ -29,27 +19,27 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-import cv2
 import numpy as np
 
 from huafeng.errors import InputError
-from huafeng.imageio import Image, atomic_write_bytes, check_writable, encode_image, read_image
-from huafeng.infer.flow import dis_flow, reliable_mask, warp
-from huafeng.videoio import (
-    check_video_limits,
-    probe_video,
-    read_video_frames,
-    write_video,
-)
+from huafeng.imageio import Image, check_writable
+from huafeng.infer.flow import DIS_PRESETS
+from huafeng.infer.streams import ChunkWriter, Prefetch, load_arrays
+from huafeng.infer.temporal import Blender, BlendSettings
+from huafeng.videoio import check_video_limits, concat_videos, probe_video, read_video_frames
+from huafeng.videoio._write import PRESETS
 
-#: Lossless chunks of this many frames: a crash loses at most one chunk of work.
+#: An in-between frame moves the previous style layer only if the flow is trusted on this much
+#: of it; otherwise (a cut, a fast pan, much revealed) the network runs on it.
+MIN_RELIABLE = 0.97
+#: Chunks of this many frames: a crash loses at most one chunk of work.
 CHUNK_FRAMES = 24
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 FrameFn = Callable[[np.ndarray, int], np.ndarray]  # (uint8 RGB frame, index) -> uint8 RGB
 Progress = Callable[[int, int], None]  # (frames done, total)
@@ -62,8 +52,11 @@ class VideoOptions:
     color_tolerance: float = 0.08  # input mismatch after warping (0..1) above which a pixel is unreliable
     feather: float = 2.0  # Gaussian sigma (px) softening the reliability mask
     keep_contrast: bool = True  # restore the texture contrast blending averages away
+    flow: str = "fast"  # optical flow: ultrafast, fast or medium (medium: ~10 % less flicker, ~12 % slower)
     max_frames: int | None = None  # stylize only the first N frames (a preview)
-    crf: int = 18  # final H.264 quality
+    crf: int = 18  # H.264 quality (lower = better, bigger)
+    preset: str = "veryfast"  # x264 speed: at crf 18 "medium" makes files ~10 % smaller, 3x slower
+    network_every: int = 2  # styles: run the network on every Nth frame, move its output between
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.blend < 1.0:
@@ -72,58 +65,52 @@ class VideoOptions:
             raise InputError("max_frames must be at least 1")
         if not 0.0 < self.color_tolerance <= 1.0 or self.feather < 0:
             raise InputError("color_tolerance must be in (0, 1] and feather >= 0")
+        if self.network_every < 1:
+            raise InputError("network_every must be at least 1")
+        if self.flow not in DIS_PRESETS:
+            raise InputError(f"flow must be one of {', '.join(DIS_PRESETS)}, got {self.flow!r}")
+        if not 0 <= self.crf <= 51 or self.preset not in PRESETS:
+            raise InputError(f"crf must be in 0..51 and preset one of {', '.join(PRESETS)}")
+
+    @property
+    def settings(self) -> BlendSettings:
+        return BlendSettings(self.blend, self.color_tolerance, self.feather, self.keep_contrast, self.flow)
 
 
-def temporal_blend(
-    styled: np.ndarray,
-    prev_out: np.ndarray,
-    cur_in: np.ndarray,
-    prev_in: np.ndarray,
-    opts: VideoOptions,
-) -> np.ndarray:
-    """Blend the previous output, warped along the input's flow, into this frame's stylization."""
-    back, fwd = dis_flow(cur_in, prev_in), dis_flow(prev_in, cur_in)
-    mask = reliable_mask(back, fwd).astype(np.float32)
-    warped_in, _ = warp(prev_in, back)
-    agree = np.abs(warped_in.astype(np.float32) - cur_in.astype(np.float32)).max(axis=2) / 255.0
-    mask *= agree <= opts.color_tolerance
-    if opts.feather > 0:
-        mask = cv2.GaussianBlur(mask, (0, 0), opts.feather) * mask  # soft edges, no leak into holes
-    h, w = styled.shape[:2]
-    prev = prev_out
-    if prev.shape[:2] != (h, w):  # a stylizer that resizes (max_size) keeps one size for all frames
-        prev = cv2.resize(prev, (w, h), interpolation=cv2.INTER_AREA)
-    if back.shape[:2] != (h, w):
-        sy, sx = h / back.shape[0], w / back.shape[1]
-        back = np.asarray(cv2.resize(back, (w, h)), np.float32) * np.array([sx, sy], np.float32)
-        mask = np.asarray(cv2.resize(mask, (w, h)), np.float32)
-    warped, _ = warp(prev.astype(np.float32), back)
-    s = styled.astype(np.float32)
-    out = s + (opts.blend * mask)[..., None] * (warped - s)
-    if opts.keep_contrast:
-        out = _match_local_contrast(out, s)
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+@runtime_checkable
+class FrameStep(Protocol):
+    """A frame function that carries state from frame to frame (and can save and restore it)."""
+
+    def __call__(self, rgb: np.ndarray, i: int) -> np.ndarray: ...
+
+    def state(self) -> dict[str, np.ndarray]: ...
+
+    def restore(self, state: dict[str, np.ndarray]) -> None: ...
 
 
-def _match_local_contrast(out: np.ndarray, ref: np.ndarray, sigma: float = 3.0) -> np.ndarray:
-    """Give ``out`` the local texture contrast of ``ref`` (gain clipped to 1..1.6).
+def _to_uint8(x: np.ndarray) -> np.ndarray:
+    return np.clip(x + 0.5, 0, 255).astype(np.uint8)
 
-    Averaging two renderings whose brush texture is not identical lowers the texture's contrast
-    (two independent textures averaged 50/50 keep 71 % of it), so blended video looks softer than
-    any single frame. Scaling the detail (image minus its Gaussian mean) back up to the current
-    frame's local standard deviation restores the look; the gain changes slowly, so it adds
-    little flicker back.
-    """
 
-    def mean(x: np.ndarray) -> np.ndarray:
-        return np.asarray(cv2.GaussianBlur(x, (0, 0), sigma), np.float32)
+class BlendedFrames:
+    """Any :data:`FrameFn` with flicker reduction on its full-size output."""
 
-    m_out, m_ref = mean(out), mean(ref)
-    d_out, d_ref = out - m_out, ref - m_ref
-    var_out = mean((d_out**2).mean(axis=2))
-    var_ref = mean((d_ref**2).mean(axis=2))
-    gain = np.clip(np.sqrt((var_ref + 1.0) / (var_out + 1.0)), 1.0, 1.6)
-    return m_out + d_out * gain[..., None]
+    def __init__(self, fn: FrameFn, opts: VideoOptions) -> None:
+        self.fn = fn
+        self.blender = Blender(opts.settings) if opts.temporal else None
+
+    def __call__(self, rgb: np.ndarray, i: int) -> np.ndarray:
+        styled = self.fn(rgb, i)
+        if self.blender is None:
+            return styled
+        return _to_uint8(self.blender.step(styled.astype(np.float32), rgb))
+
+    def state(self) -> dict[str, np.ndarray]:
+        return self.blender.state() if self.blender else {}
+
+    def restore(self, state: dict[str, np.ndarray]) -> None:
+        if self.blender:
+            self.blender.restore(state)
 
 
 def _work_dir(output: Path) -> Path:
@@ -160,19 +147,39 @@ def _load_state(work: Path, key: str) -> dict[str, Any]:
     return {"key": key, "done": 0, "chunks": [], "last": None}
 
 
-def _save_state(work: Path, state: dict[str, Any]) -> None:
-    atomic_write_bytes(work / "progress.json", json.dumps(state, indent=1).encode())
-
-
-def _chunk_frames(work: Path, chunks: list[str]) -> Iterator[Image]:
-    for c in chunks:
-        yield from read_video_frames(work / c)
+def _run_frames(
+    src: Path,
+    total: int,
+    step: FrameStep,
+    writer: ChunkWriter,
+    resumed_from: int,
+    post_fn: FrameFn | None,
+    progress: Progress | None,
+) -> None:
+    """The main loop: frames from the decoder thread, through ``step``, to the encoder thread."""
+    frames = Prefetch(read_video_frames(src, max_frames=total))
+    n = 0
+    try:
+        for n, frame in enumerate(frames, start=1):
+            i = n - 1
+            if i < resumed_from:
+                continue
+            out = step(frame.rgb, i)
+            writer.put(post_fn(out, i) if post_fn else out)
+            if n % CHUNK_FRAMES == 0:
+                writer.end_chunk(n, step.state())
+            if progress:
+                progress(n, total)
+        if n > resumed_from and n % CHUNK_FRAMES:
+            writer.end_chunk(n, step.state())
+    finally:
+        frames.close()
 
 
 def stylize_video(
     src: str | os.PathLike[str],
     output: str | os.PathLike[str],
-    frame_fn: FrameFn,
+    frame_fn: FrameFn | FrameStep,
     *,
     job: dict[str, Any],
     opts: VideoOptions | None = None,
@@ -183,9 +190,10 @@ def stylize_video(
     """Stylize ``src`` into ``output`` with ``frame_fn``; resumes a half-done run of the same job.
 
     ``job`` identifies what ``frame_fn`` does (style name, model file stamp, options): a resume
-    only continues work made by the same job. ``post_fn`` runs after the temporal blend and is
-    not carried to the next frame (film grain must move, not be dragged along the flow).
-    Returns a summary (frames, fps, resumed_from, seconds of video).
+    only continues work made by the same job. A plain function gets flicker reduction on its
+    output (``opts.temporal``); a :class:`FrameStep` does its own. ``post_fn`` runs after it and
+    is not carried to the next frame (film grain must move, not be dragged along the flow).
+    Returns a summary (frames, fps, resumed_from, audio, temporal).
     """
     opts = opts or VideoOptions()
     src_p, out_p = Path(src), Path(output)
@@ -199,51 +207,26 @@ def stylize_video(
     state = _load_state(work, _job_key(src_p, job, opts))
     work.mkdir(parents=True, exist_ok=True)
     resumed_from = int(state["done"])
-    prev_out = read_image(work / state["last"]).rgb if resumed_from else None
-    prev_in: np.ndarray | None = None
-    pending: list[Image] = []
+    step = frame_fn if isinstance(frame_fn, FrameStep) else BlendedFrames(frame_fn, opts)
+    if resumed_from:
+        step.restore(load_arrays(work / state["last"]))
     if progress:
         progress(resumed_from, total)
-
-    def flush(upto: int, last: np.ndarray) -> None:
-        name = f"chunk-{upto - len(pending):07d}.mkv"
-        write_video(work / name, pending, info.rate, crf=0, overwrite=True)
-        last_name = f"last-{upto:07d}.png"
-        atomic_write_bytes(work / last_name, encode_image(Image(rgb=last), "PNG"))
-        old = state["last"]
-        state.update(done=upto, chunks=[*state["chunks"], name], last=last_name)
-        _save_state(work, state)  # the commit point: chunk and frame exist before they are listed
-        if old and old != last_name:
-            (work / old).unlink(missing_ok=True)
-        pending.clear()
-
-    n = 0
-    for n, frame in enumerate(read_video_frames(src_p, max_frames=total), start=1):
-        i = n - 1
-        if i < resumed_from:
-            prev_in = frame.rgb if i == resumed_from - 1 else None
-            continue
-        styled = frame_fn(frame.rgb, i)
-        if opts.temporal and prev_out is not None and prev_in is not None:
-            styled = temporal_blend(styled, prev_out, frame.rgb, prev_in, opts)
-        prev_out, prev_in = styled, frame.rgb
-        pending.append(Image(rgb=post_fn(styled, i) if post_fn else styled))
-        if len(pending) >= CHUNK_FRAMES:
-            flush(n, styled)
-        if progress:
-            progress(n, total)
-    if pending:
-        assert prev_out is not None
-        flush(n, prev_out)
+    writer = ChunkWriter(work, state, info.rate, crf=opts.crf, preset=opts.preset)
+    try:
+        _run_frames(src_p, total, step, writer, resumed_from, post_fn, progress)
+        writer.finish()
+    except BaseException:
+        writer.abort()
+        raise
     if state["done"] == 0:
         raise InputError(f"{src_p}: no frames decoded")
-    written = write_video(
+    written = concat_videos(
+        [work / c for c in state["chunks"]],
         out_p,
-        _chunk_frames(work, state["chunks"]),
         info.rate,
         audio_from=src_p if info.has_audio else None,
         overwrite=overwrite,
-        crf=opts.crf,
         protect=[src_p],
     )
     shutil.rmtree(work, ignore_errors=True)
@@ -265,6 +248,60 @@ def stamp(path: Path | None) -> list[object]:
     return [str(path), st.st_size, st.st_mtime_ns]
 
 
+class StyleFrames:
+    """A style on video frames, with flicker reduced at the resolution the network paints at.
+
+    Where the engine renders at reduced resolution (every shipped style below 4.2 MP), the blend
+    runs on the network's small output between the network and the detail lift: a 720p frame's
+    flow and blend cost ~10 ms there instead of ~100 ms at full size. Elsewhere (full-resolution
+    models, tiled 4K) the full-size output is blended, as for any frame function.
+    """
+
+    def __init__(self, style: str, sopts: Any, opts: VideoOptions, threads: int | None) -> None:
+        from huafeng.infer.engine import Stylizer
+
+        self.stylizer = Stylizer(style, threads=threads, spin=False)
+        self.sopts = sopts
+        self.small = Blender(opts.settings) if opts.temporal else None
+        self.full = BlendedFrames(self._plain, opts)
+        self.every = opts.network_every
+        self.carried = 0  # frames whose style layer was moved along the flow, not rendered
+        self.rendered = 0  # frames the network ran on at reduced resolution
+        self._hooked, self._index = False, 0
+
+    def _plain(self, rgb: np.ndarray, i: int) -> np.ndarray:
+        return self.stylizer.stylize(Image(rgb=rgb), self.sopts).rgb
+
+    def _on_small(self, small_in: np.ndarray, render: Callable[[], np.ndarray]) -> np.ndarray:
+        assert self.small is not None
+        self._hooked = True
+        if self._index % self.every:
+            carried = self.small.carry(small_in, MIN_RELIABLE)
+            if carried is not None:
+                self.carried += 1
+                return carried / np.float32(255.0)
+        self.rendered += 1
+        return self.small.step(render() * np.float32(255.0), small_in) / np.float32(255.0)
+
+    def __call__(self, rgb: np.ndarray, i: int) -> np.ndarray:
+        if self.small is None:
+            return self._plain(rgb, i)
+        self._hooked, self._index = False, i
+        out = self.stylizer.stylize(Image(rgb=rgb), self.sopts, on_small=self._on_small).rgb
+        if self._hooked:
+            return out
+        return _to_uint8(self.full.blender.step(out.astype(np.float32), rgb)) if self.full.blender else out
+
+    def state(self) -> dict[str, np.ndarray]:
+        small = {f"small_{k}": v for k, v in self.small.state().items()} if self.small else {}
+        return {**small, **self.full.state()}
+
+    def restore(self, state: dict[str, np.ndarray]) -> None:
+        if self.small:
+            self.small.restore({k[6:]: v for k, v in state.items() if k.startswith("small_")})
+        self.full.restore({k: v for k, v in state.items() if not k.startswith("small_")})
+
+
 def stylize_video_file(
     src: str | os.PathLike[str],
     output: str | os.PathLike[str],
@@ -279,19 +316,18 @@ def stylize_video_file(
 ) -> dict[str, Any]:
     """The front door behind ``huafeng video -s STYLE``: a style (name or ``.onnx``) on every frame.
     (A saved look instead: :func:`huafeng.looks.video.look_video_file`.)"""
-    from huafeng.infer.engine import StylizeOptions, Stylizer
+    from huafeng.infer.engine import StylizeOptions
 
-    stylizer = Stylizer(style, threads=threads)
-    sopts = StylizeOptions(strength=strength, max_size=max_size, threads=threads)
-    info = stylizer.info
-
-    def frame_fn(rgb: np.ndarray, i: int) -> np.ndarray:
-        return stylizer.stylize(Image(rgb=rgb), sopts).rgb
-
+    opts = opts or VideoOptions()
+    frames = StyleFrames(
+        style, StylizeOptions(strength=strength, max_size=max_size, threads=threads), opts, threads
+    )
+    info = frames.stylizer.info
     job: dict[str, Any] = {
         "style": info.name,
         "model": stamp(info.path),
         "strength": strength,
         "max_size": max_size,
     }
-    return stylize_video(src, output, frame_fn, job=job, opts=opts, overwrite=overwrite, progress=progress)
+    res = stylize_video(src, output, frames, job=job, opts=opts, overwrite=overwrite, progress=progress)
+    return {**res, "network_frames": frames.rendered, "moved_frames": frames.carried}

@@ -44,6 +44,7 @@ def test_sessions_are_cached_per_path_and_threads(models: Models) -> None:
     a = get_session(models.conv, threads=1)
     assert get_session(str(models.conv), threads=1) is a
     assert get_session(models.conv, threads=2) is not a
+    assert get_session(models.conv, threads=1, spin=False) is not a  # video's sleeping threads
 
 
 def test_replaced_file_is_reloaded(tmp_path: Path) -> None:
@@ -58,9 +59,9 @@ def test_concurrent_first_use_builds_one_session(models: Models, monkeypatch: py
     built = []
     real = session.Session
 
-    def counting(path: Path, threads: int | None) -> session.Session:
+    def counting(path: Path, threads: int | None, *, spin: bool = True) -> session.Session:
         built.append(path)
-        return real(path, threads)
+        return real(path, threads, spin=spin)
 
     monkeypatch.setattr(session, "Session", counting)
     got: list[session.Session] = []

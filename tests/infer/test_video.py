@@ -65,6 +65,56 @@ def test_style_video_keeps_count_fps_audio_and_flickers_less(clip: Path, tmp_pat
     assert got[True] < 0.8 * got[False], got
 
 
+def test_style_video_at_reduced_resolution_moves_strokes_between_network_frames(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """A clip large enough for reduced-resolution rendering (the path every shipped style takes
+    on real video): the blend runs on the network's small output, every other frame is the
+    previous one moved along the flow, and the result still flickers far less than per-frame."""
+    frames = _pan(shared_data / "content" / "neural-style-tf_tubingen.jpg", 12, w=384, h=288)
+    big = make_clip(tmp_path / "big.mp4", frames, fps=15)
+    ins = [f.rgb for f in read_video_frames(big)]
+    got = {}
+    for every in (1, 2):
+        out = tmp_path / f"e{every}.mp4"
+        res = stylize_video_file(big, out, style=STARRY, opts=VideoOptions(network_every=every))
+        assert res["frames"] == probe_video(out).frame_count == 12
+        assert res["network_frames"] + res["moved_frames"] == 12
+        got[every] = (res["network_frames"], flicker([f.rgb for f in read_video_frames(out)], ins))
+    per_frame = tmp_path / "p.mp4"
+    stylize_video_file(big, per_frame, style=STARRY, opts=VideoOptions(temporal=False))
+    base = flicker([f.rgb for f in read_video_frames(per_frame)], ins)
+    assert got[1][0] == 12 and got[2][0] <= 7, got  # a slow pan: the flow is trusted between renders
+    assert got[2][1] < 0.6 * base and got[1][1] < 0.6 * base, (got, base)
+
+
+class _Boom(Exception):
+    pass
+
+
+def test_a_failing_frame_or_encoder_leaves_no_output_and_no_threads(clip: Path, tmp_path: Path) -> None:
+    import threading
+
+    before = threading.active_count()
+
+    def fails_at_5(rgb: np.ndarray, i: int) -> np.ndarray:
+        if i == 5:
+            raise _Boom
+        return rgb
+
+    def resizes_at_3(rgb: np.ndarray, i: int) -> np.ndarray:
+        return rgb[: -2 * (i >= 3) or None]
+
+    out = tmp_path / "f.mp4"
+    with pytest.raises(_Boom):
+        stylize_video(clip, out, fails_at_5, job={"t": 2})
+    with pytest.raises(InputError, match="frame 3 is"):  # raised in the encoder thread, seen here
+        stylize_video(clip, out, resizes_at_3, job={"t": 3})
+    assert not out.exists() and threading.active_count() == before
+    work = tmp_path / ".f.mp4.huafeng-work"
+    assert not [p for p in work.iterdir() if p.name.startswith(".")]  # no half-written temp files
+
+
 def test_full_length_and_input_untouched(clip: Path, tmp_path: Path) -> None:
     cube = write_cube(tmp_path / "warm.cube", Lut3D(np.clip(grid_points(9) * [1.1, 1.0, 0.85], 0, 1)))
     before = clip.read_bytes()

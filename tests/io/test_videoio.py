@@ -71,6 +71,34 @@ def test_write_round_trip_keeps_count_rate_and_audio(tmp_path: Path, suffix: str
     assert seconds == pytest.approx(12 * 1001 / 30000, abs=0.15)
 
 
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_concat_joins_parts_without_reencoding(tmp_path: Path, suffix: str) -> None:
+    """Parts encoded apart are joined by copying packets: every frame in order, the rate exact
+    (NTSC), the audio of the source trimmed to the joined length, and refusals as for writes."""
+    rate = Fraction(30000, 1001)
+    src = moving_frames(30, 64, 48)
+    clip = make_clip(tmp_path / "in.mp4", src, fps=rate)
+    parts = []
+    for k, (a, b) in enumerate(((0, 12), (12, 24), (24, 30))):
+        part = tmp_path / f"p{k}.mp4"
+        videoio.write_video(part, [Image(rgb=f) for f in src[a:b]], rate, crf=10, preset="veryfast")
+        parts.append(part)
+    decoded = [f.rgb.astype(int) for p in parts for f in videoio.read_video_frames(p)]
+    out = tmp_path / f"joined{suffix}"
+    assert videoio.concat_videos(parts, out, rate, audio_from=clip) == 30
+    info = videoio.probe_video(out)
+    assert (info.frame_count, info.rate, info.has_audio) == (30, rate, True)
+    got = [f.rgb.astype(int) for f in videoio.read_video_frames(out)]
+    assert len(got) == 30 and all(np.array_equal(a, b) for a, b in zip(got, decoded, strict=True))
+    assert _audio_seconds(out)[1] == pytest.approx(30 / float(rate), abs=0.15)
+    with pytest.raises(OutputExistsError):
+        videoio.concat_videos(parts, out, rate)
+    with pytest.raises(InputError, match="input"):
+        videoio.concat_videos(parts, parts[0], rate, overwrite=True)
+    with pytest.raises(InputError, match="preset"):
+        videoio.write_video(tmp_path / "x.mp4", [Image(rgb=src[0])], rate, preset="warp9")
+
+
 def test_audio_trimmed_to_a_shorter_video(tmp_path: Path) -> None:
     clip = make_clip(tmp_path / "in.mp4", n=24, fps=12)
     out = tmp_path / "out.mp4"
