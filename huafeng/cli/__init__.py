@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI with the error policy: one line + exit 2 for user errors, 1 for faults."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    if any("\x00" in a for a in args):  # no file name or value can hold one; the parser would crash on it
+        err.print("[red]error:[/red] an argument contains a NUL byte (\\x00)")
+        sys.exit(2)
     try:
         rv = app(args=args, prog_name="huafeng", standalone_mode=False)
     except typer.Exit as e:

@@ -55,7 +55,10 @@ def _root(
 ThreadsOption = Annotated[
     int | None,
     typer.Option(
-        "--threads", min=1, help="ONNX Runtime threads (default: every physical core, or HUAFENG_THREADS)."
+        "--threads",
+        min=1,
+        help="ONNX Runtime threads (default: every core, or HUAFENG_THREADS; a folder of photos then runs"
+        " up to 4 small ones side by side, one core each).",
     ),
 ]
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import os
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -165,6 +166,7 @@ def stylize(
     from huafeng import imageio
     from huafeng.infer import StylizeOptions, Stylizer, resolve_style
     from huafeng.infer.files import plan_outputs, stylize_files
+    from huafeng.infer.session import resolve_threads
 
     paths = imageio.list_images(inputs)
     if not paths:
@@ -221,22 +223,30 @@ def stylize(
     ) as progress:
         task = progress.add_task(f"stylizing with {info.name}", total=len(paths))
 
-        def transform(img: Any) -> Any:
-            if repair:
-                img = _repaired(img, threads)
-            res = _stylize_one(stylizer, img, opts, region, face_strength, face_color)
-            if painting is not None:
-                from huafeng.infer.instant import palette_transfer
+        def transform_with(o: Any) -> Any:
+            def transform(img: Any) -> Any:
+                if repair:
+                    img = _repaired(img, threads)
+                res = _stylize_one(stylizer, img, o, region, face_strength, face_color)
+                if painting is not None:
+                    from huafeng.infer.instant import palette_transfer
 
-                res = res.with_rgb(palette_transfer(res.rgb, painting, 0.7 * opts.strength))
-            return res
+                    res = res.with_rgb(palette_transfer(res.rgb, painting, 0.7 * o.strength))
+                return res
 
+            return transform
+
+        # Unless threads are pinned: small photos side by side, one core each (infer/files.py).
+        pinned = threads is not None or resolve_threads(None) is not None
+        plain = not pinned and region == "all" and face_strength == 1.0 and not face_color and not repair
         for fr in stylize_files(
             zip(paths, outs, strict=True),
-            transform,
+            transform_with(opts),
             overwrite=overwrite,
             protect=paths,
             raise_errors=len(paths) == 1,
+            side_by_side=transform_with(replace(opts, threads=1)) if plain else None,
+            workers=min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1),
         ):
             results.append(
                 _Result(fr.input, fr.output, fr.ok, fr.seconds, fr.error, applied=applied if fr.ok else None)
