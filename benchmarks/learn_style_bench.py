@@ -40,7 +40,9 @@ def _heldout_paintings(data: Path, n: int, skip: int = 0) -> list[Path]:
 
     out = []
     for folder in FOLDERS[:n]:
-        held = [f for f in sorted((data / "styles" / folder).iterdir()) if is_heldout(f"styles/{folder}/{f.name}")]
+        held = [
+            f for f in sorted((data / "styles" / folder).iterdir()) if is_heldout(f"styles/{folder}/{f.name}")
+        ]
         if len(held) > skip:
             out.append(held[skip])
     return out
@@ -53,7 +55,9 @@ def main() -> None:
     ap.add_argument("--paintings", type=int, default=3)
     ap.add_argument("--photos", type=int, default=8)
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
-    ap.add_argument("--skip", type=int, default=0, help="use the held-out painting after SKIP others (tuning)")
+    ap.add_argument(
+        "--skip", type=int, default=0, help="use the held-out painting after SKIP others (tuning)"
+    )
     ap.add_argument("--content-weight", type=float, default=None, help="override learn-style's default")
     args = ap.parse_args()
 

@@ -170,13 +170,13 @@ def race_size(
 ) -> dict[str, Any]:
     """Interleaved latency of every contender on one S×S image."""
     img, t = square(photo, size), args.threads
-    fns = {
-        "huafeng": lambda: st.stylize_array(img, StylizeOptions(tile=0, threads=t)),
-        "peer_builtin": lambda: peer.stylize(img, style=args.peer_style, max_size=size),
-    }
+    with_peer = size <= args.peer_max_side
+    fns = {"huafeng": lambda: st.stylize_array(img, StylizeOptions(tile=0, threads=t))}
+    if with_peer:
+        fns["peer_builtin"] = lambda: peer.stylize(img, style=args.peer_style, max_size=size)
     if tiles(st, size):
         fns["huafeng_auto"] = lambda: st.stylize_array(img, StylizeOptions(threads=t))
-    if ref is not None:
+    if ref is not None and with_peer:
         fns["peer_arbitrary"] = lambda: peer.stylize_with(img, ref, max_size=size)
     timings = interleaved(fns, repeats=args.repeats, warmup=args.warmup)
     row: dict[str, Any] = {"size": size, "latency": {k: v.to_dict() for k, v in timings.items()}}
@@ -195,13 +195,12 @@ def measure_rss(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "in.png"
         PILImage.fromarray(square(photo, size)).save(path)
-        jobs = {
-            "huafeng": (HUAFENG_CHILD, style_arg, "off"),
-            "peer_builtin": (PEER_CHILD, str(args.peer_style), "builtin"),
-        }
+        jobs = {"huafeng": (HUAFENG_CHILD, style_arg, "off")}
+        if size <= args.peer_max_side:
+            jobs["peer_builtin"] = (PEER_CHILD, str(args.peer_style), "builtin")
         if auto:
             jobs["huafeng_auto"] = (HUAFENG_CHILD, style_arg, "auto")
-        if ref is not None:
+        if ref is not None and size <= args.peer_max_side:
             jobs["peer_arbitrary"] = (PEER_CHILD, str(ref), "arbitrary")
         for name, (code, spec, mode) in jobs.items():
             run = run_peak_rss(
@@ -318,8 +317,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 row = {"style": info.name, **race_size(st, peer, photo, ref0, size, args)}
                 results["latency"].append(row)
                 lat = row["latency"]
-                ours, theirs = lat["huafeng"]["median_s"], lat["peer_builtin"]["median_s"]
-                ratio = row["peer_builtin_over_huafeng"]
+                ours = lat["huafeng"]["median_s"]
+                theirs = lat.get("peer_builtin", {}).get("median_s", float("nan"))
+                ratio = row.get("peer_builtin_over_huafeng", float("nan"))
                 print(
                     f"  {size:5d}²  huafeng {ours:.4f}s  peer {theirs:.4f}s  peer/huafeng {ratio:.2f}×",
                     flush=True,
@@ -362,7 +362,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--styles", nargs="+", default=["default"], help="style names or .onnx paths")
     ap.add_argument("--content", type=Path, default=DATA / "content", help="folder of content photos")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
-    ap.add_argument("--sizes", nargs="+", type=int, default=[256, 512, 1024, 2048])
+    ap.add_argument("--sizes", nargs="+", type=int, default=[256, 512, 1024, 2048, 4096])
+    ap.add_argument(
+        "--peer-max-side",
+        type=int,
+        default=2048,
+        help="largest size the peer is run at (its peak RSS is ~5 GiB at 2048², ~4x that at 4096²)",
+    )
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=2)

@@ -141,8 +141,9 @@ def race_markdown(results: dict[str, Any]) -> str:
         for r in (x for x in results["latency"] if x["style"] == s["name"]):
             lat, mem = r["latency"], rss.get((s["name"], r["size"]), {})
             med = {k: v["median_s"] for k, v in lat.items()}
-            ratio = f"{r['peer_builtin_over_huafeng']:.2f}×"
-            rows.append([f"{r['size']}²", med["huafeng"], med.get("huafeng_auto"), med["peer_builtin"]])
+            over = r.get("peer_builtin_over_huafeng")
+            ratio = f"{over:.2f}×" if over is not None else "peer not run"
+            rows.append([f"{r['size']}²", med["huafeng"], med.get("huafeng_auto"), med.get("peer_builtin")])
             ours = fmt(mem.get("huafeng")) + (
                 f" (auto: {fmt(mem['huafeng_auto'])})" if "huafeng_auto" in mem else ""
             )

@@ -32,19 +32,21 @@ def test_race_end_to_end(tmp_path: Path, paintings: dict[str, np.ndarray], share
     )
     argv = [
         "--styles", str(model), "--content", str(shared_data / "content"), "--out", str(out),
-        "--sizes", "64", "--repeats", "1", "--warmup", "0", "--n-images", "2", "--quality-size", "64",
-        "--write-docs", str(docs),
+        "--sizes", "64", "96", "--peer-max-side", "64", "--repeats", "1", "--warmup", "0",
+        "--n-images", "2", "--quality-size", "64", "--write-docs", str(docs),
     ]  # fmt: skip
     assert race.main(argv) == 0  # type: ignore[attr-defined]
 
     results = json.loads((out / "results.json").read_text())
     assert results["styles"][0]["name"] == "tiny_eval" and results["styles"][0]["trained"] is False
     assert results["styles"][0]["refs"] == ["ref0.png", "ref1.png"]  # found through the model card
-    (lat,) = results["latency"]
+    lat, big = results["latency"]
     assert {"huafeng", "peer_builtin", "peer_arbitrary"} <= set(lat["latency"])
     assert lat["peer_builtin_over_huafeng"] > 0
-    (rss,) = results["rss"]
+    assert set(big["latency"]) == {"huafeng"}  # above --peer-max-side only huafeng runs
+    rss, big_rss = results["rss"]
     assert 20 < rss["huafeng"] < 1000 and 20 < rss["peer_builtin"] < 1000
+    assert 20 < big_rss["huafeng"] < 1000 and "peer_builtin" not in big_rss
     assert {q["system"] for q in results["quality"]} == {"huafeng", "peer_arbitrary", "photo"}
     photo = next(q for q in results["quality"] if q["system"] == "photo")
     assert photo["ssim_y256"]["mean"] == pytest.approx(1.0) and photo["n"] == 2
@@ -55,6 +57,7 @@ def test_race_end_to_end(tmp_path: Path, paintings: dict[str, np.ndarray], share
     text = docs.read_text()
     assert "Prose stays." in text and "Tail." in text and "old" not in text
     assert "Pipeline check, not a result" in text and "| 64² |" in text
+    assert "| 96² |" in text and "peer not run" in text
 
     (out / "table.md").unlink()
     assert race.main(["--report-only", str(out / "results.json")]) == 0  # type: ignore[attr-defined]
