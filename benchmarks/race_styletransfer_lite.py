@@ -171,10 +171,12 @@ def race_size(
     """Interleaved latency of every contender on one S×S image."""
     img, t = square(photo, size), args.threads
     with_peer = size <= args.peer_max_side
-    fns = {"huafeng": lambda: st.stylize_array(img, StylizeOptions(tile=0, threads=t))}
+    # Above the peer's cap huafeng runs as users run it (auto tiling): one untiled 4096² pass
+    # would take ~14 GiB, which is exactly what tiling is for.
+    fns = {"huafeng": lambda: st.stylize_array(img, StylizeOptions(tile=0 if with_peer else None, threads=t))}
     if with_peer:
         fns["peer_builtin"] = lambda: peer.stylize(img, style=args.peer_style, max_size=size)
-    if tiles(st, size):
+    if tiles(st, size) and with_peer:
         fns["huafeng_auto"] = lambda: st.stylize_array(img, StylizeOptions(threads=t))
     if ref is not None and with_peer:
         fns["peer_arbitrary"] = lambda: peer.stylize_with(img, ref, max_size=size)
@@ -195,10 +197,10 @@ def measure_rss(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "in.png"
         PILImage.fromarray(square(photo, size)).save(path)
-        jobs = {"huafeng": (HUAFENG_CHILD, style_arg, "off")}
+        jobs = {"huafeng": (HUAFENG_CHILD, style_arg, "off" if size <= args.peer_max_side else "auto")}
         if size <= args.peer_max_side:
             jobs["peer_builtin"] = (PEER_CHILD, str(args.peer_style), "builtin")
-        if auto:
+        if auto and size <= args.peer_max_side:
             jobs["huafeng_auto"] = (HUAFENG_CHILD, style_arg, "auto")
         if ref is not None and size <= args.peer_max_side:
             jobs["peer_arbitrary"] = (PEER_CHILD, str(ref), "arbitrary")

@@ -257,7 +257,8 @@ class StyleFrames:
     models, tiled 4K) the full-size output is blended, as for any frame function.
     """
 
-    def __init__(self, style: str, sopts: Any, opts: VideoOptions, threads: int | None) -> None:
+    def __init__(self, style: Any, sopts: Any, opts: VideoOptions, threads: int | None) -> None:
+        """``style``: a name, an ``.onnx`` path or a resolved :class:`~huafeng.infer.StyleInfo`."""
         from huafeng.infer.engine import Stylizer
 
         self.stylizer = Stylizer(style, threads=threads, spin=False)

@@ -16,7 +16,7 @@ from typing import Any
 
 from huafeng.errors import InputError
 from huafeng.imageio import encode_animation, encode_image, fit_side, read_image
-from huafeng.infer.engine import StylizeOptions, Stylizer
+from huafeng.infer.engine import StylizeOptions
 from huafeng.infer.styles import StyleInfo, resolve_style
 from huafeng.serve.settings import ServeSettings
 from huafeng.serve.store import Job, Store
@@ -91,14 +91,13 @@ def run_story(store: Store, settings: ServeSettings, job: Job, stopping: Stoppin
 def run_video(store: Store, settings: ServeSettings, job: Job, stopping: Stopping) -> dict[str, str]:
     """Stylize a clip with temporal blending. The work folder is per job under the data dir,
     so a job re-queued by a restart resumes after its last finished chunk."""
-    from huafeng.infer.video import VideoOptions, stylize_video
+    from huafeng.infer.video import StyleFrames, VideoOptions, stylize_video
 
     p = job.params
     found = store.blob(job.inputs[0])
     if found is None:
         raise InputError("the input of this job is gone (deleted by retention?)")
     info = resolve_style(p["style"], allow_paths=False)
-    stylizer = Stylizer(info, threads=settings.threads_per_worker)
     opts = StylizeOptions(
         strength=float(p.get("strength", 1.0)),
         preserve_color=bool(p.get("preserve_color", False)),
@@ -112,12 +111,13 @@ def run_video(store: Store, settings: ServeSettings, job: Job, stopping: Stoppin
         if not stopping():
             store.update_job(job.id, progress=0.95 * done / max(total, 1), message=f"frame {done} of {total}")
 
+    vopts = VideoOptions(temporal=bool(p.get("temporal", True)))
     stylize_video(
         found[0],
         out,
-        lambda rgb, i: stylizer.stylize_array(rgb, opts),
+        StyleFrames(info, opts, vopts, settings.threads_per_worker),  # the CLI's streaming path
         job={"style": info.name, "model": style_ident(info), **p},
-        opts=VideoOptions(temporal=bool(p.get("temporal", True))),
+        opts=vopts,
         overwrite=True,
         progress=progress,
     )

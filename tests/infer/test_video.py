@@ -88,6 +88,29 @@ def test_style_video_at_reduced_resolution_moves_strokes_between_network_frames(
     assert got[2][1] < 0.6 * base and got[1][1] < 0.6 * base, (got, base)
 
 
+def test_style_video_resumes_with_its_flicker_state(shared_data: Path, tmp_path: Path) -> None:
+    """A style job stopped after its first chunk continues from the saved blend state (the small
+    network output and input) and gives the frames an uninterrupted run gives."""
+    frames = _pan(shared_data / "content" / "neural-style-tf_tubingen.jpg", 30, w=384, h=288)
+    big = make_clip(tmp_path / "big.mp4", frames, fps=15, audio=None)
+    out, ref = tmp_path / "r.mp4", tmp_path / "ref.mp4"
+
+    def stop_at_26(done: int, total: int) -> None:
+        if done == 26:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        stylize_video_file(big, out, style=STARRY, progress=stop_at_26)
+    state = json.loads((tmp_path / ".r.mp4.huafeng-work" / "progress.json").read_text())
+    assert state["done"] == 24 and state["last"].endswith(".npz")
+    res = stylize_video_file(big, out, style=STARRY)
+    assert res["resumed_from"] == 24 and res["frames"] == 30
+    stylize_video_file(big, ref, style=STARRY)
+    a = [f.rgb.astype(int) for f in read_video_frames(out)]
+    b = [f.rgb.astype(int) for f in read_video_frames(ref)]
+    assert max(float(np.abs(x - y).mean()) for x, y in zip(a, b, strict=True)) < 0.5
+
+
 class _Boom(Exception):
     pass
 
