@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
@@ -153,47 +153,64 @@ def write_video(
         raise InputError(f"preset {preset!r} is not one of {', '.join(PRESETS)}")
     rate = as_rate(fps)
     p, codec = _target(path, overwrite, [*protect, *([audio_from] if audio_from is not None else [])])
-    audio = None
-    n = 0
-    try:
-        with _atomic_container(p) as out:
-            vout = out.add_stream(codec, rate=rate)
-            vout.pix_fmt = "yuv420p"
-            # crf 0 in yuv420p is not lossless for libx264 unless qp is 0 too; keep both in step.
-            vout.options = {"crf": str(crf), "preset": preset} if crf else {"qp": "0", "preset": preset}
-            vout.codec_context.time_base = 1 / rate
-            if audio_from is not None:
-                audio = _audio_source(av, Path(audio_from), out, _audio_copy_ok(p))
-            size: tuple[int, int] | None = None
-            for img in frames:
-                rgb = _even(np.ascontiguousarray(img.rgb[..., :3], dtype=np.uint8))
-                if size is None:
-                    size = (rgb.shape[1], rgb.shape[0])
-                    vout.width, vout.height = size
-                elif (rgb.shape[1], rgb.shape[0]) != size:
-                    raise InputError(
-                        f"{p}: frame {n} is {img.size[0]}x{img.size[1]}, the first was {size[0]}x{size[1]}"
-                    )
-                if n >= max_frames:
-                    raise InputError(f"{p}: more than {max_frames} frames (HUAFENG_MAX_VIDEO_FRAMES)")
-                frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-                frame.pts = n
-                frame.time_base = 1 / rate
-                out.mux(vout.encode(frame))
-                n += 1
-            if n == 0:
-                raise InputError(f"{p}: no frames to write")
-            out.mux(vout.encode(None))
-            if audio is not None:
-                _mux_audio(av, audio, out, until_s=float(n / rate))
-    finally:
-        if audio is not None:
-            audio[0].close()
+    with _atomic_container(p) as out:
+        vout = out.add_stream(codec, rate=rate)
+        vout.pix_fmt = "yuv420p"
+        # crf 0 in yuv420p is not lossless for libx264 unless qp is 0 too; keep both in step.
+        vout.options = {"crf": str(crf), "preset": preset} if crf else {"qp": "0", "preset": preset}
+        vout.codec_context.time_base = 1 / rate
+        with _audio_track(av, out, p, audio_from) as finish_audio:
+            n = _encode_frames(av, out, vout, frames, p, rate, max_frames)
+            finish_audio(float(n / rate))
     return n
 
 
-def _audio_copy_ok(p: Path) -> set[str] | None:
-    return None if p.suffix.lower() == ".mkv" else _MP4_AUDIO_COPY
+def _encode_frames(
+    av: Any, out: Any, vout: Any, frames: Iterable[Image], p: Path, rate: Fraction, max_frames: int
+) -> int:
+    """Encode and mux every frame (the first fixes the size), then flush; returns the count."""
+    n = 0
+    size: tuple[int, int] | None = None
+    for img in frames:
+        rgb = _even(np.ascontiguousarray(img.rgb[..., :3], dtype=np.uint8))
+        if size is None:
+            size = (rgb.shape[1], rgb.shape[0])
+            vout.width, vout.height = size
+        elif (rgb.shape[1], rgb.shape[0]) != size:
+            w, h = img.size
+            raise InputError(f"{p}: frame {n} is {w}x{h}, the first was {size[0]}x{size[1]}")
+        if n >= max_frames:
+            raise InputError(f"{p}: more than {max_frames} frames (HUAFENG_MAX_VIDEO_FRAMES)")
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        frame.pts = n
+        frame.time_base = 1 / rate
+        out.mux(vout.encode(frame))
+        n += 1
+    if n == 0:
+        raise InputError(f"{p}: no frames to write")
+    out.mux(vout.encode(None))
+    return n
+
+
+@contextmanager
+def _audio_track(
+    av: Any, out: Any, p: Path, audio_from: str | os.PathLike[str] | None
+) -> Iterator[Callable[[float], None]]:
+    """Add ``audio_from``'s first audio stream to ``out`` (copied when ``p``'s container can hold
+    it, else AAC); the yielded function muxes it up to the video's length, in seconds."""
+    if audio_from is None:
+        yield lambda until_s: None
+        return
+    copy_ok = None if p.suffix.lower() == ".mkv" else _MP4_AUDIO_COPY
+    audio = _audio_source(av, Path(audio_from), out, copy_ok)
+    try:
+        if audio is None:
+            yield lambda until_s: None
+        else:
+            yield lambda until_s: _mux_audio(av, audio, out, until_s=until_s)
+    finally:
+        if audio is not None:
+            audio[0].close()
 
 
 def concat_videos(
@@ -218,20 +235,13 @@ def concat_videos(
     if not files:
         raise InputError(f"{path}: no parts to join")
     p, _ = _target(path, overwrite, [*protect, *files, *([audio_from] if audio_from is not None else [])])
-    audio = None
     n = 0
-    try:
-        with _atomic_container(p) as out, av.open(str(files[0])) as first:
-            vout = out.add_stream_from_template(first.streams.video[0])
-            if audio_from is not None:
-                audio = _audio_source(av, Path(audio_from), out, _audio_copy_ok(p))
+    with _atomic_container(p) as out, av.open(str(files[0])) as first:
+        vout = out.add_stream_from_template(first.streams.video[0])
+        with _audio_track(av, out, p, audio_from) as finish_audio:
             for f in files:
                 n += _copy_packets(av, f, out, vout, n / rate)
-            if audio is not None:
-                _mux_audio(av, audio, out, until_s=float(n / rate))
-    finally:
-        if audio is not None:
-            audio[0].close()
+            finish_audio(float(n / rate))
     return n
 
 
