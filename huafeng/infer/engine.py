@@ -40,6 +40,9 @@ StyleRef = StyleInfo | str | os.PathLike[str]
 #: tiled path took 18 s and 1301 MiB and drew strokes a third the size); a 50 MP camera file
 #: would put a 4.5 MP image through the network untiled, which is what tiling is for.
 REDUCED_MAX_PIXELS = 4096 * 4096
+#: Above this, sessions run without ORT's memory arena (see :func:`~huafeng.infer.session.get_session`):
+#: it would keep a big photo's buffers and grow them from photo to photo.
+ARENA_MAX_PIXELS = 2048 * 2048
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: holds arrays/dicts, so options compare by identity
@@ -129,9 +132,10 @@ class Stylizer:
     def __repr__(self) -> str:
         return f"Stylizer({self.info.name!r}, kind={self.info.kind!r})"
 
-    def _session(self, threads: int | None = None) -> Session:
+    def _session(self, threads: int | None = None, *, arena: bool = True) -> Session:
         assert self.info.path is not None  # StyleInfo guarantees it for kind "onnx"
-        return get_session(self.info.path, self.threads if threads is None else threads, spin=self.spin)
+        t = self.threads if threads is None else threads
+        return get_session(self.info.path, t, spin=self.spin, arena=arena)
 
     @property
     def multiple(self) -> int:
@@ -199,7 +203,7 @@ class Stylizer:
         h, w = rgb.shape[:2]
         if self.info.kind == "filter":  # filters are whole-image by design (vignette, palettes)
             return apply_filters(to_float(rgb), self.info.filters)
-        sess = self._session(opts.threads)
+        sess = self._session(opts.threads, arena=h * w <= ARENA_MAX_PIXELS)
         lifted = self._reduced(rgb, opts, style, sess, as_uint8=as_uint8, on_small=on_small)
         if lifted is not None:
             return lifted

@@ -79,7 +79,9 @@ upsample.detail_upsample_u8 = lambda *a: calls.append(1) or real(*a)
 h, w = 3264, 4928  # a 16 MP phone photo
 y, x = np.mgrid[0:h, 0:w]
 rgb = np.stack([x * 255 // w, y * 255 // h, (x + y) * 255 // (w + h)], -1).astype(np.uint8)
-out = Stylizer(sys.argv[1]).stylize_array(rgb, StylizeOptions())
+st = Stylizer(sys.argv[1], threads=2)
+for _ in range(2):  # a folder of them: ORT's arena would keep and grow the first one's buffers
+    out = st.stylize_array(rgb, StylizeOptions(threads=2))
 hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
 print(json.dumps({"shape": list(out.shape), "reduced": len(calls), "hwm_kib": hwm}))
 """
@@ -88,9 +90,10 @@ print(json.dumps({"shape": list(out.shape), "reduced": len(calls), "hwm_kib": hw
 def test_a_16mp_photo_takes_the_reduced_path_within_the_memory_bound(
     isolated_styles: dict[str, Path],
 ) -> None:
-    """A shipped style on a 16 MP photo renders at reduced size (2.3 s here instead of 18 s tiled at
-    full size) and the whole process stays under the 1.5 GiB bound (measured ~1.1 GiB)."""
+    """A shipped style on 16 MP photos renders at reduced size (2.3 s here instead of 18 s tiled at
+    full size) and the whole process stays under the 1.5 GiB bound (measured ~1.0 GiB after two;
+    1.9 GiB with ORT's memory arena)."""
     default = REPO / "huafeng" / "assets" / "styles" / "starry_night.onnx"
     got = _run(REDUCED_16MP, str(default), styles_dir=isolated_styles["user"])
-    assert got["shape"] == [3264, 4928, 3] and got["reduced"] == 1
+    assert got["shape"] == [3264, 4928, 3] and got["reduced"] == 2
     assert int(got["hwm_kib"]) * 1024 < 1.5 * 2**30  # type: ignore[call-overload]

@@ -59,9 +59,9 @@ def test_concurrent_first_use_builds_one_session(models: Models, monkeypatch: py
     built = []
     real = session.Session
 
-    def counting(path: Path, threads: int | None, *, spin: bool = True) -> session.Session:
+    def counting(path: Path, threads: int | None, **kw: bool) -> session.Session:
         built.append(path)
-        return real(path, threads, spin=spin)
+        return real(path, threads, **kw)
 
     monkeypatch.setattr(session, "Session", counting)
     got: list[session.Session] = []
