@@ -251,16 +251,17 @@ class Stylizer:
         if size is None or h * w > REDUCED_MAX_PIXELS:
             return None
         small_u8 = resize(rgb, size)
+        small = to_float(small_u8)
 
         def render() -> np.ndarray:
-            return self._run_padded(to_float(small_u8), style, sess)
+            return self._run_padded(small, style, sess)
 
         y_small = on_small(small_u8, render) if on_small is not None else render()
         if sess.info.meta("render_lift") == "guided":
-            return upsample.guided_upsample(to_float(rgb), to_float(small_u8), y_small)
+            return upsample.guided_upsample(to_float(rgb), small, y_small)
         if as_uint8:
             return upsample.detail_upsample_u8(rgb, small_u8, y_small)
-        return upsample.detail_upsample(to_float(rgb), to_float(small_u8), y_small)
+        return upsample.detail_upsample(to_float(rgb), small, y_small)
 
     def stylize_array(
         self,

@@ -109,15 +109,12 @@ def stylize_files(
     pairs = list(jobs)
     if side_by_side is None or workers < 2 or len(pairs) < 2 or raise_errors:
         for src, dst in pairs:
-            yield _one(src, dst, lambda img: transform, overwrite, protect, raise_errors)
+            yield _one(src, dst, transform, None, overwrite, protect, raise_errors)
         return
     gate = _SizeGate()
 
-    def pick(img: Image) -> Transform:
-        return side_by_side if img.size[0] * img.size[1] <= SIDE_BY_SIDE_MAX_PIXELS else transform
-
     def run(job: tuple[Path, Path]) -> FileResult:
-        return _one(job[0], job[1], pick, overwrite, protect, False, gate)
+        return _one(job[0], job[1], transform, side_by_side, overwrite, protect, False, gate)
 
     pool = ThreadPoolExecutor(workers, thread_name_prefix="huafeng-photo")
     try:
@@ -129,20 +126,24 @@ def stylize_files(
 def _one(
     src: Path,
     dst: Path,
-    pick: Callable[[Image], Transform],
+    transform: Transform,
+    side_by_side: Transform | None,
     overwrite: bool,
     protect: Sequence[str | os.PathLike[str]],
     raise_errors: bool,
     gate: _SizeGate | None = None,
 ) -> FileResult:
+    """One file: ``side_by_side`` for a small photo (under ``gate``), else ``transform``, alone."""
     t0 = time.perf_counter()
     try:
         img = imageio.read_image(src)
-        fn = pick(img)
+        big = side_by_side is None or img.size[0] * img.size[1] > SIDE_BY_SIDE_MAX_PIXELS
+        fn = transform if big else side_by_side
+        assert fn is not None
         if gate is None:
             res = fn(img)
         else:
-            with gate.hold(alone=img.size[0] * img.size[1] > SIDE_BY_SIDE_MAX_PIXELS):
+            with gate.hold(alone=big):
                 res = fn(img)
         imageio.write_image(dst, res, overwrite=overwrite, protect=protect)
     except (HuafengError, OSError) as e:  # this file, not the batch

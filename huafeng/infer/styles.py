@@ -242,7 +242,11 @@ def _pick_default(styles: list[StyleInfo]) -> str:
 
 def list_styles() -> list[StyleInfo]:
     """Every available style, sorted by name; exactly one has ``is_default`` set."""
-    return _merged((*_local_sources(), _plugin_styles(), filter_looks()))
+    return _all_styles(_local_sources())
+
+
+def _all_styles(local: tuple[list[StyleInfo], list[StyleInfo]]) -> list[StyleInfo]:
+    return _merged((*local, _plugin_styles(), filter_looks()))
 
 
 def _local_sources() -> tuple[list[StyleInfo], list[StyleInfo]]:
@@ -271,14 +275,14 @@ def _merged(sources: Iterable[list[StyleInfo]]) -> list[StyleInfo]:
     ]
 
 
-def _resolve_local(name: str) -> StyleInfo | None:
+def _resolve_local(name: str, sources: tuple[list[StyleInfo], list[StyleInfo]]) -> StyleInfo | None:
     """``name`` (exact, or the default alias) among the user and shipped files only, or None.
 
     Those two sources win every clash and the default is always a shipped file, so when the name
     is found here the full listing would give the same answer; skipping the plugin entry points
     (an ``importlib.metadata`` scan of every installed package) saves ~0.1 s of each command.
     """
-    local = _merged(_local_sources())
+    local = _merged(sources)
     if name == DEFAULT_ALIAS:
         return next((st for st in local if st.is_default and st.source == "builtin"), None)
     return next((st for st in local if st.name == name), None)
@@ -323,10 +327,11 @@ def resolve_style(name_or_path: str | os.PathLike[str], *, allow_paths: bool = T
         raise InputError(
             f"{shown} is not a style name; give a name from `huafeng styles` or a path to an .onnx file"
         )
-    found = _resolve_local(s)
+    local = _local_sources()  # scanned once, for the local lookup and, if needed, the full list
+    found = _resolve_local(s, local)
     if found is not None:
         return found
-    styles = list_styles()
+    styles = _all_styles(local)
     if s == DEFAULT_ALIAS:
         return next(st for st in styles if st.is_default)
     exact = {st.name: st for st in styles}

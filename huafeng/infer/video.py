@@ -100,7 +100,10 @@ class BlendedFrames:
         self.blender = Blender(opts.settings) if opts.temporal else None
 
     def __call__(self, rgb: np.ndarray, i: int) -> np.ndarray:
-        styled = self.fn(rgb, i)
+        return self.blend(self.fn(rgb, i), rgb)
+
+    def blend(self, styled: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+        """``styled`` (uint8) for input ``rgb`` with the previous output blended in (if temporal)."""
         if self.blender is None:
             return styled
         return _to_uint8(self.blender.step(styled.astype(np.float32), rgb))
@@ -251,7 +254,7 @@ def stamp(path: Path | None) -> list[object]:
 class StyleFrames:
     """A style on video frames, with flicker reduced at the resolution the network paints at.
 
-    Where the engine renders at reduced resolution (every shipped style below 4.2 MP), the blend
+    Where the engine renders at reduced resolution (every shipped style up to 4096²), the blend
     runs on the network's small output between the network and the detail lift: a 720p frame's
     flow and blend cost ~10 ms there instead of ~100 ms at full size. Elsewhere (full-resolution
     models, tiled 4K) the full-size output is blended, as for any frame function.
@@ -266,9 +269,14 @@ class StyleFrames:
         self.small = Blender(opts.settings) if opts.temporal else None
         self.full = BlendedFrames(self._plain, opts)
         self.every = opts.network_every
-        self.carried = 0  # frames whose style layer was moved along the flow, not rendered
-        self.rendered = 0  # frames the network ran on at reduced resolution
+        self.frames = 0  # frames stylized
+        self.carried = 0  # of them, frames whose style layer was moved along the flow, not rendered
         self._hooked, self._index = False, 0
+
+    @property
+    def rendered(self) -> int:
+        """Frames the network ran on."""
+        return self.frames - self.carried
 
     def _plain(self, rgb: np.ndarray, i: int) -> np.ndarray:
         return self.stylizer.stylize(Image(rgb=rgb), self.sopts).rgb
@@ -281,17 +289,15 @@ class StyleFrames:
             if carried is not None:
                 self.carried += 1
                 return carried / np.float32(255.0)
-        self.rendered += 1
         return self.small.step(render() * np.float32(255.0), small_in) / np.float32(255.0)
 
     def __call__(self, rgb: np.ndarray, i: int) -> np.ndarray:
+        self.frames += 1
         if self.small is None:
             return self._plain(rgb, i)
         self._hooked, self._index = False, i
         out = self.stylizer.stylize(Image(rgb=rgb), self.sopts, on_small=self._on_small).rgb
-        if self._hooked:
-            return out
-        return _to_uint8(self.full.blender.step(out.astype(np.float32), rgb)) if self.full.blender else out
+        return out if self._hooked else self.full.blend(out, rgb)
 
     def state(self) -> dict[str, np.ndarray]:
         small = {f"small_{k}": v for k, v in self.small.state().items()} if self.small else {}
