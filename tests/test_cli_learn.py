@@ -57,3 +57,19 @@ def test_style_image_is_instant(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 0 and out.is_file() and "learn-style" in err
     res = imageio.read_image(out).rgb.astype(float)
     assert res[..., 0].mean() > res[..., 2].mean() + 20  # the painting's red palette came through
+
+
+@pytest.mark.parametrize(
+    ("args", "msg"),
+    [
+        (["--base", "vgg"], "--base must be one of arbitrary, multistyle"),
+        (["--base", "arbitrary", "--from", "3"], "--from picks a style of the multistyle base"),
+        (["--from", "30"], "--from must be a base style 0..25"),
+    ],
+)
+def test_learn_style_bad_base(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], msg: str
+) -> None:
+    img = imageio.write_image(tmp_path / "in.jpg", imageio.read_image(SAMPLE))
+    code, _, err = run(["learn-style", str(img), "--name", "mine", "--minutes", "0.1", *args], capsys)
+    assert code == 2 and msg in err and len(err.strip().splitlines()) == 1, err

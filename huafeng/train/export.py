@@ -287,6 +287,10 @@ def export_checkpoint(
         from huafeng.models.pretrained import ATTRIBUTION
 
         card["initialised_from"] = ATTRIBUTION
+    elif cfg.model.generator == "magenta_arbitrary":
+        from huafeng.models.arbitrary import ATTRIBUTION as ARBITRARY
+
+        card["initialised_from"] = ARBITRARY
     metadata = {
         "huafeng.name": name or cfg.name,
         "huafeng.tradition": tradition or cfg.tradition or "unspecified",

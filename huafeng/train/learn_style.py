@@ -30,6 +30,14 @@ MIN_SIDE = 128
 MAX_IMAGES = 50
 #: With fewer images a PatchGAN memorises them and its gradient only adds noise.
 MIN_IMAGES_FOR_CRITIC = 4
+#: The pretrained bases a style can start from: base name → registered generator.
+BASES = {"arbitrary": "magenta_arbitrary", "multistyle": "magenta_cin"}
+#: Default content weight per base, each chosen on the tuning paintings (docs/learn_style.md).
+#: multistyle: 3 (session 8; 4 and 2.5 beat the peer on 2 of 3). arbitrary: 0.5 (session 10; its
+#: start is already the peer's picture, and at 3 or 1 the content term pulled it back towards the
+#: photo: Gram worse than the peer's on 1-2 of 3. 0.3 and 0.5 both beat the peer on all 3; 0.5 has
+#: the larger smallest margin over the six figures, 0.022 vs 0.018).
+CONTENT_WEIGHT = {"arbitrary": 0.5, "multistyle": 3.0}
 
 
 @dataclass(frozen=True)
@@ -38,16 +46,20 @@ class LearnCfg:
 
     minutes: float = 4.0
     """Compute budget for the training loop (start-up and export come on top, ~20 s)."""
-    content_weight: float = 3.0
-    """Higher keeps more of the photo. 3 was chosen on three tuning paintings the benchmark never uses
-    (beats the peer on both figures for 3 of 3 at 4 min; 4: 2 of 3, 2.5: 2 of 3), docs/learn_style.md."""
+    content_weight: float | None = None
+    """Higher keeps more of the photo; None = the base's default (``CONTENT_WEIGHT``), each chosen on
+    three tuning paintings the benchmark never reports (docs/learn_style.md)."""
     style_weight: float = 10.0
     color_weight: float = 5.0
     tv_weight: float = 1.0
     adversarial: float = 0.05
     """Used only with ≥ ``MIN_IMAGES_FOR_CRITIC`` images, ramped in after the first third."""
+    base: str = "arbitrary"
+    """``arbitrary``: start from the arbitrary-style network's reading of the images
+    (:mod:`huafeng.models.arbitrary`); ``multistyle``: from the closest of the 26 styles of
+    :mod:`huafeng.models.pretrained` (what sessions 3-9 shipped). docs/learn_style.md compares them."""
     from_style: int | None = None
-    """Base style (0–25) to start from; None = the closest by Gram."""
+    """Base style (0–25) of the ``multistyle`` base to start from; None = the closest by Gram."""
     crop: int = 256
     batch: int = 4
     lr: float = 1e-2
@@ -55,6 +67,10 @@ class LearnCfg:
     threads: int = 0
 
     def __post_init__(self) -> None:
+        if self.base not in BASES:
+            raise InputError(f"--base must be one of {', '.join(BASES)}, got {self.base!r}")
+        if self.content_weight is None:
+            object.__setattr__(self, "content_weight", CONTENT_WEIGHT[self.base])
         if not 0.05 <= self.minutes <= 600:
             raise InputError(f"--minutes must be between 0.05 and 600, got {self.minutes}")
         for k in ("content_weight", "style_weight", "color_weight", "tv_weight", "adversarial"):
@@ -62,6 +78,8 @@ class LearnCfg:
                 raise InputError(f"{k.replace('_', '-')} must be >= 0")
         if self.from_style is not None and not 0 <= self.from_style < 26:
             raise InputError(f"--from must be a base style 0..25, got {self.from_style}")
+        if self.from_style is not None and self.base != "multistyle":
+            raise InputError("--from picks a style of the multistyle base; add --base multistyle")
         if self.crop % 4 or self.crop < 64:
             raise InputError(f"crop must be a multiple of 4 and >= 64, got {self.crop}")
 
@@ -111,7 +129,9 @@ def run_key(images: Sequence[Path], photos: Sequence[Path], cfg: LearnCfg) -> st
     return h.hexdigest()[:16]
 
 
-def _recipe(name: str, images: list[Path], photos: list[Path], cfg: LearnCfg, steps: int, init: int) -> Any:
+def _recipe(
+    name: str, images: list[Path], photos: list[Path], cfg: LearnCfg, steps: int, init: dict[str, Any]
+) -> Any:
     from huafeng.config import from_dict
 
     critic = len(images) >= MIN_IMAGES_FOR_CRITIC and cfg.adversarial > 0
@@ -123,8 +143,8 @@ def _recipe(name: str, images: list[Path], photos: list[Path], cfg: LearnCfg, st
             "description": f"learnt from {len(images)} image(s) with huafeng learn-style",
             "license": "the licence of the images it was learnt from (the user's own)",
             "model": {
-                "generator": "magenta_cin",
-                "generator_kw": {"init_styles": [init]},
+                "generator": BASES[cfg.base],
+                "generator_kw": init,
                 "discriminator": "patch",
                 "discriminator_kw": {"base_channels": 32, "n_layers": 3, "spectral_norm": True},
             },
@@ -174,10 +194,18 @@ def _recipe(name: str, images: list[Path], photos: list[Path], cfg: LearnCfg, st
 def plan_recipe(
     name: str, images: list[Path], photos: list[Path], cfg: LearnCfg, step: Callable[[str], None] = print
 ) -> Any:
-    """The training recipe for a new style: starting base row (closest by Gram unless ``--from``)
-    and a step count sized to ``cfg.minutes`` on this machine."""
-    step("choosing the closest base style")
-    init = cfg.from_style if cfg.from_style is not None else _closest(images, photos)
+    """The training recipe for a new style: the start (the arbitrary network's code of the images,
+    or the closest multistyle row unless ``--from``) and a step count sized to ``cfg.minutes`` here."""
+    init: dict[str, Any]
+    if cfg.base == "arbitrary":
+        from huafeng.imageio import read_image
+        from huafeng.models.arbitrary import predict_code
+
+        step("reading the style of the images")
+        init = {"code": [round(float(c), 6) for c in predict_code([read_image(p).rgb for p in images])]}
+    else:
+        step("choosing the closest base style")
+        init = {"init_styles": [cfg.from_style if cfg.from_style is not None else _closest(images, photos)]}
     step("measuring this machine's speed")
     return _recipe(name, images, photos, cfg, _steps_for(cfg, probe_seconds_per_step(cfg)), init)
 
@@ -191,13 +219,13 @@ def probe_seconds_per_step(cfg: LearnCfg) -> float:
     import torch
 
     from huafeng import losses
-    from huafeng.models.pretrained import PretrainedCIN
+    from huafeng.models.registries import GENERATORS
     from huafeng.train.precision import autocast_dtype
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     dtype = autocast_dtype("bf16", "cpu")  # what the loop will use for the recipe's amp: bf16
-    g = PretrainedCIN(init_styles=[0])
+    g = GENERATORS.build(BASES[cfg.base])
     net = losses.MobileNetV2Features(losses.STYLE_TAPS).eval()
     x = torch.rand(cfg.batch, 3, cfg.crop, cfg.crop)
     times = []
@@ -264,6 +292,25 @@ def learn_style(
     if preview:
         _write_preview(style, content[0], Path(preview))
     return style
+
+
+def learn(
+    images: Sequence[str | Path],
+    *,
+    name: str,
+    minutes: float = LearnCfg.minutes,
+    output: str | Path | None = None,
+    photos: Sequence[str | Path] = (),
+    overwrite: bool = False,
+    progress: bool = False,
+    work_dir: str | Path | None = None,
+    **settings: Any,
+) -> Any:
+    """``huafeng.learn_style(images, name=..., minutes=...)``: :func:`learn_style` with the
+    :class:`LearnCfg` fields as keywords (``content_weight=``, ``base=`` …); returns the new style."""
+    cfg = LearnCfg(minutes=minutes, **settings)
+    return learn_style(images, name=name, cfg=cfg, output=output, photos=photos, overwrite=overwrite,
+                       progress=progress, work_dir=work_dir)  # fmt: skip
 
 
 def train_for(

@@ -94,3 +94,41 @@ def test_disk_full_leaves_nothing(painting: Path, styles_dir: Path, tmp_path: Pa
     with pytest.raises(InputError, match="could not write"):
         ls.learn_style([painting], name="full", cfg=TINY, work_dir=tmp_path / "r", progress=False)
     assert not styles_dir.exists() or not list(styles_dir.iterdir())
+
+
+@pytest.mark.parametrize("base", ["arbitrary", "multistyle"])
+def test_each_base_learns_a_style_with_its_attribution(
+    base: str, painting: Path, styles_dir: Path, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    style = ls.learn_style([painting], name=f"b_{base}", cfg=replace(TINY, base=base),
+                           work_dir=tmp_path / base, progress=False)  # fmt: skip
+    gen = style.card["config"]["model"]["generator"]
+    assert gen == ls.BASES[base]
+    assert ("Ghiasi" if base == "arbitrary" else "Dumoulin") in style.card["initialised_from"]
+    kw = style.card["config"]["model"]["generator_kw"]
+    assert len(kw["code"]) == 100 if base == "arbitrary" else len(kw["init_styles"]) == 1
+
+
+def test_the_arbitrary_start_is_the_painting_s_reading(painting: Path) -> None:
+    """The recipe starts from the code of *these* images: another painting, another start."""
+    from dataclasses import replace
+
+    other = imageio.write_image(painting.with_name("blue.png"), imageio.Image(
+        rgb=np.full((160, 200, 3), (20, 40, 200), np.uint8)))  # fmt: skip
+    photos = ls.default_photos()
+    a = ls.plan_recipe("a", [painting], photos, replace(TINY, minutes=0.05), lambda m: None)
+    b = ls.plan_recipe("b", [other], photos, replace(TINY, minutes=0.05), lambda m: None)
+    ca, cb = (np.asarray(r.model.generator_kw["code"]) for r in (a, b))
+    assert ca.shape == (100,) and np.abs(ca - cb).max() > 1e-2
+
+
+def test_python_api(painting: Path, styles_dir: Path, tmp_path: Path) -> None:
+    import huafeng
+
+    style = huafeng.learn_style([painting], name="api_style", minutes=0.05, crop=64, batch=2,
+                                work_dir=tmp_path / "api")  # fmt: skip
+    assert style.name == "api_style" and style.path == styles_dir / "api_style.onnx"
+    with pytest.raises(InputError, match="minutes"):
+        huafeng.learn_style([painting], name="x", minutes=0)
