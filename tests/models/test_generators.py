@@ -20,6 +20,8 @@ SMALL: dict[str, dict[str, object]] = {
     # The pretrained base (fixed size: its weights are the point); convs trainable so every
     # parameter must get a gradient in the generic test below.
     "magenta_cin": dict(num_styles=3, init_styles=[0, 2, 24], train_convs=True),
+    # The arbitrary-style base, started from a fixed code (a painting's would do as well).
+    "magenta_arbitrary": dict(code=[0.05 * ((i % 7) - 3) for i in range(100)], train_convs=True),
 }
 # Extra variants whose code paths differ (norms, the 1/8 trunk, the guided-filter ½-res path).
 VARIANTS: list[tuple[str, dict[str, object]]] = [
@@ -204,6 +206,8 @@ GOLDEN: dict[str, list[float]] = {
     "residual_mobile": [0.085965, 0.419407, 0.752849, 0.216216, 0.549658, 0.8831],
     # Pretrained weights, base style 0: changes only if the base file or its mapping changes.
     "magenta_cin": [0.31786, 0.39278, 0.200658, 0.841379, 0.775075, 0.500609],
+    # Pretrained weights, the fixed code of SMALL: changes only if the base file or its mapping changes.
+    "magenta_arbitrary": [0.53484, 0.451836, 0.47496, 0.515717, 0.518827, 0.522663],
 }
 
 

@@ -26,6 +26,7 @@ SMALL: dict[str, dict[str, object]] = {
     "mobile": dict(width=8, n_blocks=2, expansion=2, up_width=8, norm="batch", half_res=True),
     "residual_mobile": dict(width=8, n_blocks=1, expansion=2),
     "magenta_cin": dict(num_styles=3, init_styles=[0, 2, 24]),
+    "magenta_arbitrary": dict(code=[0.05 * ((i % 7) - 3) for i in range(100)]),
 }
 META = {
     "huafeng.name": "test",
