@@ -40,6 +40,7 @@ from huafeng.train import checkpoint as ckpt_io
 from huafeng.train import distributed
 from huafeng.train.ema import EMA
 from huafeng.train.precision import autocast_dtype
+from huafeng.train.render_lift import lifted
 from huafeng.train.samples import style_samples
 
 
@@ -190,7 +191,7 @@ class StyleTask:
                 fakes: tuple[torch.Tensor, ...] = (fake, fake_inv)
             else:
                 style = nn.functional.one_hot(labels, self.num_styles).float() if mode == "multi" else None
-                fake = _lifted(g, x, style, self.cfg.train.render_lift)
+                fake = lifted(g, x, style, self.cfg.train.render_lift)
                 if gamma > 0:
                     terms["adversarial"] = losses.g_loss(lc.adversarial_kind, _judge(d, fake, labels))
                 fakes = (fake,)
@@ -421,23 +422,6 @@ def _ramp(step: int, start: int, ramp: int) -> float:
     if step < start:
         return 0.0
     return min(1.0, (step - start + 1) / ramp) if ramp else 1.0
-
-
-def _lifted(g: nn.Module, x: torch.Tensor, style: torch.Tensor | None, scale: float) -> torch.Tensor:
-    """G's picture of ``x`` as the engine renders it: run at ``scale`` (0 = full size), upsampled,
-    plus the photo's luma detail above the small size (infer/upsample.detail_upsample)."""
-    run = (lambda t: g(t, style)) if style is not None else g
-    if not scale:
-        return run(x)  # type: ignore[no-any-return]
-    m = int(getattr(g, "multiple", 1))
-    size = tuple(max(m, _floor(round(s * scale), m)) for s in x.shape[-2:])
-    xs = nn.functional.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
-    up = nn.functional.interpolate(run(xs), size=x.shape[-2:], mode="bilinear", align_corners=False)
-    luma = x.new_tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
-    small = nn.functional.interpolate(
-        (xs * luma).sum(1, keepdim=True), size=x.shape[-2:], mode="bilinear", align_corners=False
-    )
-    return (up + ((x * luma).sum(1, keepdim=True) - small)).clamp(0, 1)
 
 
 def _floor(n: int, m: int) -> int:

@@ -11,7 +11,7 @@ from huafeng.config import TrainCfg
 from huafeng.errors import InputError
 from huafeng.imageio import resize
 from huafeng.infer import upsample
-from huafeng.train.style_task import _lifted
+from huafeng.train.render_lift import lifted as _lifted
 
 
 class _Tint(nn.Module):

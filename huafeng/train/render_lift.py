@@ -1,0 +1,30 @@
+"""Training through the engine's reduced render (``train.render_lift``).
+
+Why: a style with ``huafeng.render_scale`` is rendered smaller and lifted back with the photo's own
+fine detail (:mod:`huafeng.infer.upsample`). A loss on G's raw output never sees that detail, so the
+style term cannot answer for it; on a pale painting the lifted photo texture was what kept the
+learnt style far from the painting (docs/learn_style.md, session 10). Here the loss sees what the
+user gets.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def lifted(g: nn.Module, x: torch.Tensor, style: torch.Tensor | None, scale: float) -> torch.Tensor:
+    """G's picture of ``x`` as the engine renders it: run at ``scale`` (0 = full size), upsampled,
+    plus the photo's luma detail above the small size (infer/upsample.detail_upsample)."""
+    run = (lambda t: g(t, style)) if style is not None else g
+    if not scale:
+        return run(x)  # type: ignore[no-any-return]
+    m = int(getattr(g, "multiple", 1))
+    size = tuple(max(m, round(s * scale) // m * m) for s in x.shape[-2:])
+    xs = nn.functional.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
+    up = nn.functional.interpolate(run(xs), size=x.shape[-2:], mode="bilinear", align_corners=False)
+    luma = x.new_tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+    small = nn.functional.interpolate(
+        (xs * luma).sum(1, keepdim=True), size=x.shape[-2:], mode="bilinear", align_corners=False
+    )
+    return (up + ((x * luma).sum(1, keepdim=True) - small)).clamp(0, 1)
