@@ -142,6 +142,8 @@ class PretrainedArbitrary(nn.Module):
     #: Same reasoning and value as ``magenta_cin`` (huafeng/models/pretrained.py): trained on 256 px
     #: crops, run at 0.3 of the side (never under 256 px) with the photo's detail added back.
     render_scale = 0.3
+    #: What an exported style's card says it was initialised from (train/export.py).
+    attribution = ATTRIBUTION
 
     def __init__(
         self, code: Sequence[float] = (), train_convs: bool = False, pretrained: bool = True

@@ -175,6 +175,8 @@ class PretrainedCIN(nn.Module):
     #: within 0.05 at 0.35 (session 4); 0.3 (session 8) moved Gram further down for 5 of 6
     #: tradition styles with SSIM within ±0.01, and runs 3.8x the peer's speed.
     render_scale = 0.3
+    #: What an exported style's card says it was initialised from (train/export.py).
+    attribution = ATTRIBUTION
 
     def __init__(
         self,

@@ -283,14 +283,9 @@ def export_checkpoint(
         "training": training_card(ck_state, run_dir, ckpt_path),
         "license": cfg.license,
     }
-    if cfg.model.generator == "magenta_cin":
-        from huafeng.models.pretrained import ATTRIBUTION
-
-        card["initialised_from"] = ATTRIBUTION
-    elif cfg.model.generator == "magenta_arbitrary":
-        from huafeng.models.arbitrary import ATTRIBUTION as ARBITRARY
-
-        card["initialised_from"] = ARBITRARY
+    attribution = getattr(g, "attribution", None)  # a pretrained base says where its weights came from
+    if attribution:
+        card["initialised_from"] = attribution
     metadata = {
         "huafeng.name": name or cfg.name,
         "huafeng.tradition": tradition or cfg.tradition or "unspecified",
