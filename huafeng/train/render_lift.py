@@ -12,10 +12,20 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from huafeng.models.arbitrary import MAX_DETAIL
+
+
+def detail_gain(g: nn.Module) -> torch.Tensor | None:
+    """The generator's learnt amount of lifted photo detail (``detail_logit``), or None (the engine's
+    default, 1). Bounded to (0, ``MAX_DETAIL``) by a sigmoid so it can neither flip nor explode."""
+    logit = getattr(g, "detail_logit", None)
+    return None if logit is None else MAX_DETAIL * torch.sigmoid(logit)
+
 
 def lifted(g: nn.Module, x: torch.Tensor, style: torch.Tensor | None, scale: float) -> torch.Tensor:
     """G's picture of ``x`` as the engine renders it: run at ``scale`` (0 = full size), upsampled,
-    plus the photo's luma detail above the small size (infer/upsample.detail_upsample)."""
+    plus the photo's luma detail above the small size (infer/upsample.detail_upsample), scaled by
+    G's :func:`detail_gain` when it learns one."""
     run = (lambda t: g(t, style)) if style is not None else g
     if not scale:
         return run(x)  # type: ignore[no-any-return]
@@ -27,4 +37,6 @@ def lifted(g: nn.Module, x: torch.Tensor, style: torch.Tensor | None, scale: flo
     small = nn.functional.interpolate(
         (xs * luma).sum(1, keepdim=True), size=x.shape[-2:], mode="bilinear", align_corners=False
     )
-    return (up + ((x * luma).sum(1, keepdim=True) - small)).clamp(0, 1)
+    band = (x * luma).sum(1, keepdim=True) - small
+    gain = detail_gain(g)
+    return (up + (band if gain is None else gain * band)).clamp(0, 1)

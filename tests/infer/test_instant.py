@@ -1,4 +1,5 @@
-"""Instant "look like this picture" (``stylize --style-image``): nearest style by descriptor + palette."""
+"""Instant "look like this picture" (``stylize --style-image``): the picture's style code on the shipped
+arbitrary-style network, and the fallback (nearest style by descriptor + palette)."""
 
 from __future__ import annotations
 
@@ -50,3 +51,46 @@ def test_palette_transfer_moves_colours_towards_the_painting() -> None:
     assert np.array_equal(instant.palette_transfer(photo, painting, 0.0), photo) or (
         np.abs(instant.palette_transfer(photo, painting, 0.0).astype(int) - photo).max() <= 2
     )
+
+
+def _painting(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:200, 0:260] / 260
+    img = 0.5 + 0.4 * np.sin(8 * xx[..., None] * rng.random(3) * 3 + yy[..., None] * rng.random(3) * 9)
+    return (np.clip(img, 0, 1) * 255).astype(np.uint8)
+
+
+def test_code_style_paints_a_picture_s_code_through_the_engine() -> None:
+    """The shipped code model: style input = the code, reduced render with its own detail amount."""
+    from huafeng.infer import StylizeOptions, Stylizer
+    from huafeng.infer.session import get_session
+    from huafeng.infer.style_code import CODE_INPUT, CODE_SIZE
+
+    a, b = instant.code_style([_painting(1)]), instant.code_style([_painting(2)])
+    assert len(a.code) == CODE_SIZE and a.path is not None and a.path.stat().st_size < 2 * 2**20
+    info = get_session(a.path, 1).info
+    assert info.meta("style_input") == CODE_INPUT and info.style_dim == CODE_SIZE
+    assert float(info.meta("render_detail")) == 0.25 and float(info.meta("render_scale")) == 0.3
+    photo = _painting(3)
+    ya = Stylizer(a).stylize_array(photo, StylizeOptions()).astype(float)
+    yb = Stylizer(b).stylize_array(photo, StylizeOptions()).astype(float)
+    assert ya.shape == photo.shape and np.abs(ya - yb).mean() > 5  # another picture, another look
+    with pytest.raises(InputError, match="cannot be mixed"):
+        Stylizer(a).stylize_array(photo, StylizeOptions(style_weights={"0": 1.0}))
+
+
+def test_the_code_model_without_a_code_says_how_to_use_it() -> None:
+    from huafeng.infer import StylizeOptions, Stylizer, load_style_file
+    from huafeng.infer.style_code import code_model_path
+
+    with pytest.raises(InputError, match="--style-image"):
+        Stylizer(load_style_file(code_model_path())).stylize_array(_painting(3), StylizeOptions())
+
+
+def test_predict_code_refuses_non_pictures() -> None:
+    from huafeng.infer.style_code import predict_code
+
+    with pytest.raises(InputError, match="at least one"):
+        predict_code([])
+    with pytest.raises(InputError, match="RGB"):
+        predict_code([np.zeros((40, 40), np.uint8)])

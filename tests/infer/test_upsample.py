@@ -45,8 +45,11 @@ def test_the_uint8_lift_is_the_float_lift_to_within_one_grey_level() -> None:
     sw, sh = small_size(301, 407, 0.3, multiple=4, min_side=64) or (407, 301)
     small = cv2.resize(photo, (sw, sh), interpolation=cv2.INTER_AREA)
     styled = rng.random((sh, sw, 3), dtype=np.float32) * 1.2 - 0.1  # the network overshoots [0, 1]
-    got = detail_upsample_u8(photo, small, styled)
-    ref = detail_upsample(photo.astype(np.float32) / 255, small.astype(np.float32) / 255, styled)
-    ref8 = np.clip(ref * 255 + 0.5, 0, 255).astype(np.uint8)
-    assert got.dtype == np.uint8 and got.shape == photo.shape
-    assert int(np.abs(got.astype(int) - ref8.astype(int)).max()) <= 1
+    for detail in (1.0, 0.4):  # a style's learnt amount of detail (huafeng.render_detail)
+        got = detail_upsample_u8(photo, small, styled, detail=detail)
+        ref = detail_upsample(
+            photo.astype(np.float32) / 255, small.astype(np.float32) / 255, styled, detail=detail
+        )
+        ref8 = np.clip(ref * 255 + 0.5, 0, 255).astype(np.uint8)
+        assert got.dtype == np.uint8 and got.shape == photo.shape
+        assert int(np.abs(got.astype(int) - ref8.astype(int)).max()) <= 1

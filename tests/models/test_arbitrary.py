@@ -91,3 +91,43 @@ def test_exports_to_onnx_that_matches(code: np.ndarray, tmp_path) -> None:  # ty
     assert [i.name for i in sess.get_inputs()] == ["input"]  # one style, γ/β baked in
     props = dict(sess.get_modelmeta().custom_metadata_map)
     assert props["huafeng.render_scale"] == "0.3"
+
+
+def test_a_learnt_detail_gain_travels_to_the_engine(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``learn_detail`` adds one trainable number; export writes it as ``huafeng.render_detail`` and
+    the engine's lift scales the photo's detail by it (half the gain: halfway between none and all)."""
+    from huafeng.infer import StylizeOptions, Stylizer, load_style_file
+
+    meta = {k: "x" for k in ("huafeng.name", "huafeng.tradition", "huafeng.description", "huafeng.license")}
+    outs = {}
+    photo = _picture(4, 384, 384)
+    for logit, gain in ((0.0, "1"), (float(np.log(1 / 3)), "0.5"), (-30.0, "0")):
+        torch.manual_seed(0)  # the same random convolutions each time: only the gain differs
+        g = PretrainedArbitrary(code=[0.0] * CODE_SIZE, learn_detail=True, pretrained=False).eval()
+        assert g.detail_logit.requires_grad
+        with torch.no_grad():
+            g.detail_logit.fill_(logit)
+        rep = export_onnx(
+            g, tmp_path / f"{gain}.onnx", metadata={**meta, "huafeng.card": "{}"}, example_size=(64, 64)
+        )
+        props = dict(ort.InferenceSession(str(rep.path)).get_modelmeta().custom_metadata_map)
+        assert float(props["huafeng.render_detail"]) == pytest.approx(float(gain), abs=1e-6)
+        outs[gain] = Stylizer(load_style_file(rep.path)).stylize_array(photo, StylizeOptions()).astype(float)
+    assert np.abs(outs["1"] - outs["0"]).mean() > 2  # the detail is there at 1 and gone at ~0
+    assert np.abs(outs["0.5"] - (outs["1"] + outs["0"]) / 2).mean() < 0.6
+
+
+def test_the_shipped_instant_model_is_this_network_with_the_code_as_input(code: np.ndarray) -> None:
+    """``assets/instant/arbitrary_code.onnx`` (scripts/build_instant_model.py) paints a code as
+    :class:`PretrainedArbitrary` built with that code does: the committed file matches these weights."""
+    from huafeng.infer.style_code import code_model_path
+    from huafeng.models.arbitrary import CodeConditioned
+
+    x = _picture(5, 64, 96).astype(np.float32).transpose(2, 0, 1)[None] / 255
+    sess = ort.InferenceSession(str(code_model_path()), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"input": x, "style": code[None]})[0]
+    with torch.no_grad():
+        ref = PretrainedArbitrary(code=code.tolist()).eval()(torch.from_numpy(x)).numpy()
+        via = CodeConditioned().eval()(torch.from_numpy(x), torch.from_numpy(code)[None]).numpy()
+    assert np.abs(via - ref).max() < 1e-4
+    assert np.abs(got - ref).max() < 1e-3

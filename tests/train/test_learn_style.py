@@ -109,6 +109,18 @@ def test_each_base_learns_a_style_with_its_attribution(
     assert ("Ghiasi" if base == "arbitrary" else "Dumoulin") in style.card["initialised_from"]
     kw = style.card["config"]["model"]["generator_kw"]
     assert len(kw["code"]) == 100 if base == "arbitrary" else len(kw["init_styles"]) == 1
+    assert "huafeng.render_detail" not in _meta(style.path)  # the engine's default lift (learn_detail off)
+
+
+def test_a_learnt_detail_amount_reaches_the_style(painting: Path, styles_dir: Path, tmp_path: Path) -> None:
+    """``learn_detail``: the arbitrary base learns how much photo detail the lift brings back."""
+    from dataclasses import replace
+
+    style = ls.learn_style([painting], name="detail", cfg=replace(TINY, learn_detail=True),
+                           work_dir=tmp_path / "d", progress=False)  # fmt: skip
+    assert style.card["config"]["model"]["generator_kw"]["learn_detail"] is True
+    detail = float(_meta(style.path)["huafeng.render_detail"])
+    assert 0 < detail < 2 and detail != 1.0  # it moved from the start
 
 
 def test_the_arbitrary_start_is_the_painting_s_reading(painting: Path) -> None:
@@ -132,3 +144,9 @@ def test_python_api(painting: Path, styles_dir: Path, tmp_path: Path) -> None:
     assert style.name == "api_style" and style.path == styles_dir / "api_style.onnx"
     with pytest.raises(InputError, match="minutes"):
         huafeng.learn_style([painting], name="x", minutes=0)
+
+
+def _meta(path: Path) -> dict[str, str]:
+    import onnxruntime as ort
+
+    return dict(ort.InferenceSession(str(path)).get_modelmeta().custom_metadata_map)

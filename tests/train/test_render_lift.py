@@ -11,6 +11,7 @@ from huafeng.config import TrainCfg
 from huafeng.errors import InputError
 from huafeng.imageio import resize
 from huafeng.infer import upsample
+from huafeng.train.render_lift import MAX_DETAIL, detail_gain
 from huafeng.train.render_lift import lifted as _lifted
 
 
@@ -63,6 +64,43 @@ def test_gradients_reach_the_generator() -> None:
     g = _Tint()
     _lifted(g, torch.rand(2, 3, 48, 48), None, 0.5).mean().backward()
     assert g.k.grad is not None and float(g.k.grad.abs()) > 0
+
+
+class _TintWithDetail(_Tint):
+    def __init__(self, logit: float) -> None:
+        super().__init__()
+        self.detail_logit = nn.Parameter(torch.tensor(logit))
+
+
+def test_a_learnt_detail_gain_scales_the_lifted_band() -> None:
+    """Gain 1 (logit 0) is the engine's default lift; a very negative logit leaves no photo detail."""
+    x = torch.from_numpy(_photo()).permute(2, 0, 1)[None].float() / 255
+    with torch.no_grad():
+        plain = _lifted(_Tint(), x, None, 2 / 3)
+        assert torch.allclose(_lifted(_TintWithDetail(0.0), x, None, 2 / 3), plain)
+        none = _lifted(_TintWithDetail(-30.0), x, None, 2 / 3)
+        half = _lifted(_TintWithDetail(float(np.log(1 / 3))), x, None, 2 / 3)  # 2·sigmoid = 0.5
+    assert float(detail_gain(_TintWithDetail(-30.0))) < 1e-6  # type: ignore[arg-type]
+    assert float(detail_gain(_TintWithDetail(30.0))) == pytest.approx(MAX_DETAIL)  # type: ignore[arg-type]
+    assert detail_gain(_Tint()) is None
+    # what the gain adds is the band, linearly (to clipping at 0 and 1)
+    band, half_band = plain - none, half - none
+    assert float(band.abs().mean()) > 0.02
+    assert float((half_band - 0.5 * band).abs().mean()) < 0.05 * float(band.abs().mean())
+
+
+def test_the_detail_gain_learns_from_the_loss() -> None:
+    """A loss that wants a flat picture (a pale, empty painting) drives the gain down."""
+    g = _TintWithDetail(0.0)
+    opt = torch.optim.Adam([g.detail_logit], lr=0.1)
+    x = torch.from_numpy(_photo()).permute(2, 0, 1)[None].float() / 255
+    for _ in range(20):
+        y = _lifted(g, x, None, 2 / 3)
+        loss = (y[..., 1:] - y[..., :-1]).abs().mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert float(detail_gain(g)) < 0.5  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("bad", [-0.1, 0.05, 1.0, 2.0])
