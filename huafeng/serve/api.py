@@ -137,8 +137,14 @@ async def stylize(
     caption: Annotated[str, Form(max_length=MAX_CAPTION_CHARS)] = "",
     format: Annotated[str, Form(description="jpeg, png or webp (default: png with alpha, else jpeg)")] = "",
     save: Annotated[bool, Form(description="Keep the result in the history")] = False,
+    style_image: Annotated[
+        UploadFile | None,
+        File(description="Instant: look like this picture (its style code, read at once) instead of a style"),
+    ] = None,
 ) -> Response:
     svc = service(request)
+    if style_image is not None and style:
+        raise InputError("give either style or style_image, not both")
     fmt = None
     if format:
         fmt = FORMATS.get(format.lower())
@@ -163,8 +169,9 @@ async def stylize(
     look_obj = _look(look, look_strength, svc.settings.threads_per_worker) if look.strip() else None
     source = await image.read()
     mask_bytes = await mask.read() if mask is not None else None
+    picture = await style_image.read() if style_image is not None else None
     params = {
-        "style": stylizer.info.name,
+        "style": stylizer.info.name if picture is None else "instant",
         "strength": strength,
         "preserve_color": preserve_color,
         "filters": list(opts.filters),
@@ -175,17 +182,16 @@ async def stylize(
 
     def work() -> Result:
         img = decode_upload(source, "image", svc.settings.max_pixels)
+        st = stylizer if picture is None else svc.instant_stylizer(picture)
         final = opts
         if mask_bytes is not None:
             mask_img = decode_upload(mask_bytes, "mask", svc.settings.max_pixels)
             final = replace(opts, mask=mask_img.rgb.mean(axis=2).astype("uint8"))
         cap = caption.strip() or None
-        return svc.stylize(
-            img, stylizer, final, fmt=fmt, caption=cap, save=save, params=params, look=look_obj
-        )
+        return svc.stylize(img, st, final, fmt=fmt, caption=cap, save=save, params=params, look=look_obj)
 
     result = await svc.run(work)
-    headers = {"X-Huafeng-Seconds": f"{result.seconds:.3f}", "X-Huafeng-Style": stylizer.info.name}
+    headers = {"X-Huafeng-Seconds": f"{result.seconds:.3f}", "X-Huafeng-Style": str(params["style"])}
     if notes:  # JSON with \\u escapes: header values are Latin-1
         headers["X-Huafeng-Ask-Notes"] = json.dumps(notes)
     if result.history_id:

@@ -30,7 +30,7 @@ from huafeng.serve.metrics import Metrics
 from huafeng.serve.pool import Busy, WorkerPool
 from huafeng.serve.settings import ServeSettings
 from huafeng.serve.store import INPUT_MIME, Job, Store
-from huafeng.serve.uploads import UploadError
+from huafeng.serve.uploads import UploadError, decode_upload
 
 log = logging.getLogger("huafeng.serve")
 T = TypeVar("T")
@@ -120,6 +120,15 @@ class Service:
     def stylizer(self, style: str) -> Stylizer:
         info = resolve_style(style, allow_paths=False)
         return Stylizer(info, threads=self.settings.threads_per_worker)
+
+    def instant_stylizer(self, picture: bytes) -> Stylizer:
+        """``style_image``: the uploaded picture's style code on the shipped arbitrary network
+        (:func:`huafeng.infer.instant.code_style`). Runs on a worker thread (it decodes)."""
+        from huafeng.infer.instant import code_style
+
+        pic = decode_upload(picture, "style_image", self.settings.max_pixels)
+        threads = self.settings.threads_per_worker
+        return Stylizer(code_style([pic.rgb], threads=threads or 0), threads=threads)
 
     def stylize(
         self,

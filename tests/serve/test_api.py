@@ -120,6 +120,34 @@ def test_stylize_with_a_neural_style_and_a_mask(client: TestClient) -> None:
     assert np.array_equal(out[:, :40], src[:, :40]) and not np.array_equal(out[:, 56:], src[:, 56:])
 
 
+def test_stylize_like_an_uploaded_picture(client: TestClient) -> None:
+    """``style_image``: the instant look (the picture's style code) instead of a named style."""
+    from huafeng.imageio import Image, encode_image
+
+    red = encode_image(Image(rgb=np.full((160, 160, 3), (190, 40, 30), np.uint8)), "PNG")
+    blue = encode_image(Image(rgb=np.full((160, 160, 3), (30, 60, 200), np.uint8)), "PNG")
+    outs = []
+    for pic in (red, blue):
+        r = client.post(
+            "/api/v1/stylize",
+            files={"image": ("a", photo_bytes(fmt="PNG")), "style_image": ("s", pic)},
+            data={"format": "png", "save": "true"},
+        )
+        assert r.status_code == 200, r.text
+        assert r.headers["x-huafeng-style"] == "instant"
+        outs.append(read_image(r.content).rgb.astype(float))
+    assert outs[0][..., 0].mean() > outs[1][..., 0].mean() + 10  # each picture's own colours
+    assert client.get("/api/v1/history").json()[0]["params"]["style"] == "instant"
+    both = client.post(
+        "/api/v1/stylize",
+        files={"image": ("a", photo_bytes()), "style_image": ("s", red)},
+        data={"style": "sepia"},
+    )
+    assert both.status_code == 400 and "not both" in _detail(both)
+    bad = client.post("/api/v1/stylize", files={"image": ("a", photo_bytes()), "style_image": ("s", b"nope")})
+    assert bad.status_code == 415 and "style_image" in _detail(bad)
+
+
 @pytest.mark.parametrize(
     ("files", "data", "status", "needle"),
     [
