@@ -10,9 +10,10 @@ import importlib.util
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from huafeng.imageio import read_image
+from huafeng.imageio import Image, read_image, write_image
 from tests.serve.conftest import settings
 from tests.serve.live import live_server
 
@@ -74,6 +75,20 @@ def test_page_upload_style_slider_result_download(tmp_path: Path, sample_photo: 
         dl.value.save_as(saved)
         img = read_image(saved)
         assert img.size == read_image(sample_photo).size
+        # "Try it now": the instant look of one's own picture; a gallery click ends it
+        painting = tmp_path / "red.png"
+        write_image(painting, Image(rgb=np.full((160, 160, 3), (190, 40, 30), np.uint8)))
+        assert page.is_disabled("#learn-try")
+        page.set_input_files("#learn-files", str(painting))
+        shown = page.get_attribute("#after", "src")
+        page.click("#learn-try")
+        page.wait_for_function("(s) => document.querySelector('#after').src !== s", arg=shown, timeout=30_000)
+        page.wait_for_function("document.querySelector('#status').textContent.includes('instant')")
+        assert "instant look" in page.text_content("#learn-status")
+        page.screenshot(path=str(ARTIFACTS / "service_page_instant.png"), full_page=True)
+        page.click(".style-card[data-style='sepia']")
+        assert "selected" not in (page.get_attribute("#learn-try", "class") or "")
+        page.wait_for_function("document.querySelector('#status').textContent.includes('sepia')")
         # render straight after a slider move: the preview still waiting out its delay must not land
         # after the (fast) full render and hide its download button
         page.fill("#strength", "0.6")

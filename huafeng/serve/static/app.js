@@ -3,7 +3,7 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const PROXY_SIDE = 384; // live preview runs on this downscaled copy: ~10x fewer pixels than a phone photo
-const S = { file: null, proxy: null, style: "default", filters: new Set(), previewSeq: 0, resultUrl: null, beforeUrl: null };
+const S = { file: null, proxy: null, style: "default", styleImage: null, filters: new Set(), previewSeq: 0, resultUrl: null, beforeUrl: null };
 
 async function api(path, opts = {}) {
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -84,7 +84,8 @@ function look() {
 function form(blob, extra = {}) {
   const l = look(); const fd = new FormData();
   fd.append("image", blob, "photo");
-  fd.append("style", l.style); fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
+  if (S.styleImage) fd.append("style_image", S.styleImage, "style"); else fd.append("style", l.style);
+  fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
   fd.append("filters", l.filters.join(",")); fd.append("caption", $("caption").value);
   if ($("look").value) fd.append("look", $("look").value);
   for (const [k, v] of Object.entries(extra)) fd.append(k, v);
@@ -111,7 +112,7 @@ function showResult(blob, full, name) {
   $("after").src = S.resultUrl;
   $("compare").dataset.state = full ? "full" : "preview";
   const dl = $("download");
-  dl.href = S.resultUrl; dl.download = name || `huafeng-${S.style}.jpg`; dl.hidden = !full;
+  dl.href = S.resultUrl; dl.download = name || `huafeng-${S.styleImage ? "instant" : S.style}.jpg`; dl.hidden = !full;
 }
 
 $("strength").addEventListener("input", () => { $("strength-out").textContent = parseFloat($("strength").value).toFixed(2); preview(); });
@@ -128,7 +129,7 @@ $("render").addEventListener("click", async () => {
   try {
     const r = await api("/api/v1/stylize", { method: "POST", body: form(S.file, { format: fmt, save: "true" }) });
     S.previewSeq++; // a late preview must not replace the full-size result
-    showResult(await r.blob(), true, `huafeng-${S.style}.${fmt === "jpeg" ? "jpg" : fmt}`);
+    showResult(await r.blob(), true, `huafeng-${r.headers.get("X-Huafeng-Style")}.${fmt === "jpeg" ? "jpg" : fmt}`);
     status($("status"), `full size: ${r.headers.get("X-Huafeng-Seconds")} s — saved to history`);
     loadHistory();
   } catch (e) { status($("status"), e.message, true); }
@@ -137,7 +138,8 @@ $("render").addEventListener("click", async () => {
 
 // ------------------------------------------------------------------------------ gallery
 function selectStyle(name, reveal = false) {
-  S.style = name;
+  S.style = name; S.styleImage = null; // a gallery choice ends the instant look
+  $("learn-try").classList.remove("selected");
   document.querySelectorAll(".style-card").forEach((c) => c.classList.toggle("selected", c.dataset.style === name));
   preview();
   // the gallery sits below the picture: bring the result back into view when a style is picked there
@@ -206,7 +208,8 @@ async function loadLooks() {
 // memes and stickers are made from exactly what the preview shows: style, strength, colours, filters
 function previewSettings(fd) {
   const l = look();
-  fd.append("style", l.style); fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
+  if (S.styleImage) fd.append("style_image", S.styleImage, "style"); else fd.append("style", l.style);
+  fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
   fd.append("filters", l.filters.join(","));
 }
 async function captionRequest(path, fd, name) {
@@ -317,7 +320,19 @@ $("video-go").addEventListener("click", async () => {
 });
 
 // ------------------------------------------------------------------------------ own style
-function learnReady() { $("learn-go").disabled = $("learn-files").files.length === 0 || !$("learn-name").value.trim(); }
+function learnReady() {
+  $("learn-go").disabled = $("learn-files").files.length === 0 || !$("learn-name").value.trim();
+  $("learn-try").disabled = $("learn-files").files.length === 0;
+}
+$("learn-try").addEventListener("click", () => {
+  S.styleImage = $("learn-files").files[0];
+  document.querySelectorAll(".style-card").forEach((c) => c.classList.remove("selected"));
+  $("learn-try").classList.add("selected");
+  status($("learn-status"), S.proxy ? "instant look: your picture's style, read at once; Learn style gets closer"
+    : "instant look chosen: add a photo above to see it");
+  preview();
+  if (!$("work").hidden) $("compare").scrollIntoView({ behavior: "smooth", block: "start" }); // show it
+});
 $("learn-files").addEventListener("change", learnReady);
 $("learn-name").addEventListener("input", learnReady);
 $("learn-go").addEventListener("click", async () => {
