@@ -175,7 +175,11 @@ def stylize(
     info = resolve_style(parsed.style or style if parsed is not None else style)
     painting = None  # set only on the fallback path: its palette is moved onto each result
     if style_image is not None:
-        info, painting = _instant_style(style_image, threads, quiet=as_json)
+        from huafeng.infer.instant import look_like
+
+        info, painting, how = look_like(imageio.read_image(style_image).rgb, threads=threads or 0)
+        if not as_json:
+            err.print(f"instant look: {how}; closer: huafeng learn-style {style_image} --name NAME")
     opts = StylizeOptions(
         strength=strength,
         preserve_color=preserve_color,
@@ -428,24 +432,3 @@ def batch(
         out.print(f"manifest: {report.manifest}")
     if report.failed:
         raise typer.Exit(2)
-
-
-def _instant_style(path: Path, threads: int | None, *, quiet: bool) -> tuple[Any, Any]:
-    """(style, palette picture or None) for ``--style-image``: the picture's style code on the
-    shipped arbitrary-style network (infer/style_code.py); without its predictor package, the nearest
-    shipped style plus the picture's palette (the measured comparison: docs/learn_style.md)."""
-    from huafeng import imageio
-    from huafeng.infer import instant, list_styles
-    from huafeng.infer.style_code import predictor_available
-
-    picture = imageio.read_image(path).rgb
-    if predictor_available():
-        info, palette, how = instant.code_style([picture], threads=threads or 0), None, "its style code"
-    else:
-        info = instant.nearest_style(picture, [s for s in list_styles() if s.kind == "onnx"])
-        palette, how = picture, f"nearest style {info.name} + the picture's palette"
-    if not quiet:
-        err.print(
-            f"instant look: {how}; for a style learnt from it run: huafeng learn-style {path} --name NAME"
-        )
-    return info, palette

@@ -68,6 +68,19 @@ def code_style(pictures: Sequence[np.ndarray], name: str = "instant", threads: i
     return dataclasses.replace(base, name=name, code=tuple(float(c) for c in code))
 
 
+def look_like(picture: np.ndarray, threads: int = 0) -> tuple[Any, np.ndarray | None, str]:
+    """``--style-image``: (style, palette picture or None, how it was made). The picture's code when
+    the predictor is installed; otherwise the nearest shipped style, whose results then get the
+    picture's palette (:func:`palette_transfer`) — the measured comparison is docs/learn_style.md."""
+    from huafeng.infer.style_code import predictor_available
+    from huafeng.infer.styles import list_styles
+
+    if predictor_available():
+        return code_style([picture], threads=threads), None, "its style code"
+    info = nearest_style(picture, [s for s in list_styles() if s.kind == "onnx"])
+    return info, picture, f"nearest style {info.name} + the picture's palette"
+
+
 def nearest_style(painting: np.ndarray, styles: Sequence[Any]) -> Any:
     """The style (a StyleInfo with a card descriptor) whose paintings look most like ``painting``."""
     cands = [s for s in styles if isinstance(s.card.get(DESCRIPTOR_KEY), list) and not s.style_names]
