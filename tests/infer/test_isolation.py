@@ -75,7 +75,7 @@ import numpy as np
 from huafeng.infer import Stylizer, StylizeOptions, upsample
 calls = []
 real = upsample.detail_upsample_u8
-upsample.detail_upsample_u8 = lambda *a: calls.append(1) or real(*a)
+upsample.detail_upsample_u8 = lambda *a, **k: calls.append(1) or real(*a, **k)
 h, w = 3264, 4928  # a 16 MP phone photo
 y, x = np.mgrid[0:h, 0:w]
 rgb = np.stack([x * 255 // w, y * 255 // h, (x + y) * 255 // (w + h)], -1).astype(np.uint8)
