@@ -68,6 +68,8 @@ def main() -> None:
         "--learn-detail", type=int, choices=(0, 1), default=None, help="learn the lifted detail's gain"
     )
     ap.add_argument("--render-detail", type=float, default=None, help="fixed lifted-detail amount")
+    ap.add_argument("--color-weight", type=float, default=None, help="override the colour-statistics weight")
+    ap.add_argument("--palette-weight", type=float, default=None, help="the colour-distribution weight")
     ap.add_argument("--name", default="learn_style", help="results file stem")
     args = ap.parse_args()
 
@@ -90,19 +92,7 @@ def main() -> None:
     work = Path("/tmp/learn_style_bench")
     for painting in _heldout_paintings(args.data, args.paintings, args.skip):
         t0 = time.perf_counter()
-        cfg = ls.LearnCfg(minutes=args.minutes)
-        if args.content_weight is not None:
-            cfg = replace(cfg, content_weight=args.content_weight)
-        if args.base is not None:
-            cfg = replace(cfg, base=args.base)
-        if args.lr is not None:
-            cfg = replace(cfg, lr=args.lr)
-        if args.render_lift is not None:
-            cfg = replace(cfg, render_lift=args.render_lift)
-        if args.render_detail is not None:
-            cfg = replace(cfg, render_detail=args.render_detail)
-        if args.learn_detail is not None:
-            cfg = replace(cfg, learn_detail=bool(args.learn_detail))
+        cfg = _cfg(args, ls)
         images, content = ls.check_images([painting]), ls.default_photos()
         recipe = ls.plan_recipe(painting.stem, images, content, cfg, lambda msg: None)
 
@@ -146,6 +136,28 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{args.name}.json").write_text(json.dumps(rows, indent=2))
     _table(rows, args.minutes)
+
+
+#: Command-line overrides, named as the LearnCfg fields (None = learn-style's default for the base).
+_OVERRIDES = (
+    "content_weight",
+    "base",
+    "lr",
+    "render_lift",
+    "palette_weight",
+    "color_weight",
+    "render_detail",
+    "learn_detail",
+)
+
+
+def _cfg(args: argparse.Namespace, ls):  # type: ignore[no-untyped-def]
+    """One LearnCfg built at once: per-base defaults resolve at construction, so a later
+    ``replace(cfg, base=...)`` would keep the first base's defaults."""
+    kw = {k: getattr(args, k) for k in _OVERRIDES if getattr(args, k) is not None}
+    if "learn_detail" in kw:
+        kw["learn_detail"] = bool(kw["learn_detail"])
+    return ls.LearnCfg(minutes=args.minutes, **kw)
 
 
 def _start_outputs(recipe, run: Path, photos: list) -> list:  # type: ignore[no-untyped-def]

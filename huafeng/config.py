@@ -73,6 +73,9 @@ class LossCfg:
     color: float = 0.0
     """Colour-statistics loss (per-channel mean/std vs. the style target): moves the palette,
     which the relative Gram loss alone does slowly."""
+    palette: float = 0.0
+    """Colour-distribution loss (sliced Wasserstein in Lab vs. the style target, losses/color.py):
+    the whole palette, where ``color`` matches only its mean and spread."""
     r1: float = 0.0
     """R1 gradient penalty on real paintings (Mescheder et al. 2018); 0 turns it off."""
     adversarial_kind: AdvKind = "hinge"
@@ -90,7 +93,7 @@ class LossCfg:
     a few), the classic fast-style-transfer setup and far cheaper on CPU."""
 
     def __post_init__(self) -> None:
-        for name in ("content", "style", "adversarial", "cycle", "identity", "tv", "color", "r1"):
+        for name in ("content", "style", "adversarial", "cycle", "identity", "tv", "color", "palette", "r1"):
             v = getattr(self, name)
             check(math.isfinite(v) and v >= 0, f"loss.{name}: must be a finite weight >= 0, got {v}")
         check(

@@ -6,7 +6,7 @@ The only module with state is :class:`MobileNetV2Features`, because it holds a f
 from __future__ import annotations
 
 from huafeng.losses.adversarial import d_loss, g_loss, r1_penalty
-from huafeng.losses.color import color_loss, color_stats, palette_loss, rgb_to_lab
+from huafeng.losses.color import color_loss, color_stats, palette_loss, palette_quantiles, rgb_to_lab
 from huafeng.losses.perceptual import (
     CONTENT_TAPS,
     STYLE_TAPS,
@@ -30,6 +30,7 @@ __all__ = [
     "gram",
     "identity_loss",
     "palette_loss",
+    "palette_quantiles",
     "r1_penalty",
     "rgb_to_lab",
     "style_loss",

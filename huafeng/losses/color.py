@@ -71,19 +71,25 @@ def _directions() -> torch.Tensor:
     return d / d.norm(dim=1, keepdim=True)
 
 
+def palette_quantiles(x: torch.Tensor, n_quantiles: int = 64) -> torch.Tensor:
+    """(N, 13, ``n_quantiles``): each image's Lab pixels projected on 13 fixed directions, at evenly
+    spaced quantiles — what :func:`palette_loss` compares; precomputed once for a fixed painting."""
+    dirs = _directions().to(x)
+    proj = torch.einsum("kc,ncp->nkp", dirs, rgb_to_lab(x).flatten(2))
+    s = proj.sort(dim=2).values
+    idx = torch.linspace(0, s.shape[2] - 1, n_quantiles, device=x.device).round().long()
+    return s[:, :, idx]
+
+
 def palette_loss(pred: torch.Tensor, target: torch.Tensor, n_quantiles: int = 64) -> torch.Tensor:
     """Sliced 1-D Wasserstein-2 distance between the Lab colour distributions of ``pred`` and ``target``.
 
     Each image's pixels are projected on 13 fixed directions, sorted, and compared at
     ``n_quantiles`` evenly spaced quantiles — so the two images may differ in size. ``target`` is
-    (1 or N, 3, H, W); one painting can serve the whole batch.
+    (1 or N, 3, H, W) — one painting can serve the whole batch — or its :func:`palette_quantiles`
+    (a 3-D tensor). Why beside :func:`color_loss`: a painting that is mostly empty paper with a few
+    ink strokes has a low spread, and matching mean and spread flattens a photo to grey; matching
+    the distribution asks for mostly paper *and* some ink.
     """
-    dirs = _directions().to(pred)
-
-    def quantiles(x: torch.Tensor) -> torch.Tensor:
-        proj = torch.einsum("kc,ncp->nkp", dirs, rgb_to_lab(x).flatten(2))
-        s = proj.sort(dim=2).values
-        idx = torch.linspace(0, s.shape[2] - 1, n_quantiles, device=x.device).round().long()
-        return s[:, :, idx]
-
-    return (quantiles(pred) - quantiles(target)).pow(2).mean()
+    q = target if target.dim() == 3 else palette_quantiles(target, n_quantiles)
+    return (palette_quantiles(pred, q.shape[2]) - q).pow(2).mean()

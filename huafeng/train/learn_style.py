@@ -20,85 +20,24 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from huafeng.errors import InputError
+from huafeng.train.learn_cfg import (  # noqa: F401  (re-exported: the CLI, API and tests use them here)
+    BASES,
+    COLOR_WEIGHT,
+    CONTENT_WEIGHT,
+    PALETTE_WEIGHT,
+    RENDER_LIFT,
+    LearnCfg,
+)
 
 MIN_SIDE = 128
 MAX_IMAGES = 50
 #: With fewer images a PatchGAN memorises them and its gradient only adds noise.
 MIN_IMAGES_FOR_CRITIC = 4
-#: The pretrained bases a style can start from: base name → registered generator.
-BASES = {"arbitrary": "magenta_arbitrary", "multistyle": "magenta_cin"}
-#: Default content weight per base, each chosen on the tuning paintings (docs/learn_style.md).
-#: multistyle: 3 (session 8; 4 and 2.5 beat the peer on 2 of 3). arbitrary: 2, trained through the
-#: render lift (session 10: of the settings that beat the peer on all three, the largest smallest
-#: margin over the six figures — 0.035, against 0.022 for 0.5 without the lift).
-CONTENT_WEIGHT = {"arbitrary": 2.0, "multistyle": 3.0}
-#: Default ``render_lift`` per base: the arbitrary base trains through the engine's reduced render
-#: at 2/3 (a 384 px photo rendered at 256 px); the multistyle base's defaults were tuned without it.
-RENDER_LIFT = {"arbitrary": 2 / 3, "multistyle": 0.0}
-
-
-@dataclass(frozen=True)
-class LearnCfg:
-    """The knobs of ``learn-style``; the defaults are what the benchmark measured (docs/learn_style.md)."""
-
-    minutes: float = 4.0
-    """Compute budget for the training loop (start-up and export come on top, ~20 s)."""
-    content_weight: float | None = None
-    """Higher keeps more of the photo; None = the base's default (``CONTENT_WEIGHT``), each chosen on
-    three tuning paintings the benchmark never reports (docs/learn_style.md)."""
-    style_weight: float = 10.0
-    color_weight: float = 5.0
-    tv_weight: float = 1.0
-    adversarial: float = 0.05
-    """Used only with ≥ ``MIN_IMAGES_FOR_CRITIC`` images, ramped in after the first third."""
-    base: str = "arbitrary"
-    """``arbitrary``: start from the arbitrary-style network's reading of the images
-    (:mod:`huafeng.models.arbitrary`); ``multistyle``: from the closest of the 26 styles of
-    :mod:`huafeng.models.pretrained` (what sessions 3-9 shipped). docs/learn_style.md compares them."""
-    from_style: int | None = None
-    """Base style (0–25) of the ``multistyle`` base to start from; None = the closest by Gram."""
-    render_lift: float | None = None
-    """Train through the engine's reduced render (``train.render_lift``); 0 = off, None = the base's
-    default (``RENDER_LIFT``)."""
-    render_detail: float | None = None
-    """With the render lift, the amount of the photo's fine detail the engine lifts back, trained
-    through and shipped (``huafeng.render_detail``); None = the engine's default, 1."""
-    learn_detail: bool = False
-    """With the render lift, also learn how much of the photo's fine detail the engine lifts back
-    (``huafeng.render_detail``; train/render_lift.py). Off: measured on a sparse tuning painting
-    (session 11), the learnt amount fell to 0.3-0.4 and SSIM fell far below the peer's
-    (docs/learn_style.md)."""
-    crop: int = 256
-    batch: int = 4
-    lr: float = 1e-2
-    seed: int = 0
-    threads: int = 0
-
-    def __post_init__(self) -> None:
-        if self.base not in BASES:
-            raise InputError(f"--base must be one of {', '.join(BASES)}, got {self.base!r}")
-        if self.content_weight is None:
-            object.__setattr__(self, "content_weight", CONTENT_WEIGHT[self.base])
-        if self.render_lift is None:
-            object.__setattr__(self, "render_lift", round(RENDER_LIFT[self.base], 4))
-        if not 0.05 <= self.minutes <= 600:
-            raise InputError(f"--minutes must be between 0.05 and 600, got {self.minutes}")
-        for k in ("content_weight", "style_weight", "color_weight", "tv_weight", "adversarial"):
-            if not getattr(self, k) >= 0:
-                raise InputError(f"{k.replace('_', '-')} must be >= 0")
-        if self.from_style is not None and not 0 <= self.from_style < 26:
-            raise InputError(f"--from must be a base style 0..25, got {self.from_style}")
-        if self.from_style is not None and self.base != "multistyle":
-            raise InputError("--from picks a style of the multistyle base; add --base multistyle")
-        if self.render_detail is not None and not 0 < self.render_detail < 2:
-            raise InputError(f"render_detail must be in (0, 2), got {self.render_detail}")
-        if self.crop % 4 or self.crop < 64:
-            raise InputError(f"crop must be a multiple of 4 and >= 64, got {self.crop}")
 
 
 def check_images(paths: Sequence[str | Path]) -> list[Path]:
@@ -169,6 +108,7 @@ def _recipe(
                 "content": cfg.content_weight,
                 "style": cfg.style_weight,
                 "color": cfg.color_weight,
+                "palette": cfg.palette_weight,
                 "tv": cfg.tv_weight,
                 "adversarial": cfg.adversarial if critic else 0.0,
                 "style_target": "fixed",

@@ -312,7 +312,8 @@ def _d_loss(
     return loss, r1
 
 
-Targets = tuple[dict[str, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+#: (Grams by tap, Lab mean/spread, palette quantiles) of the fixed reference paintings.
+Targets = tuple[dict[str, torch.Tensor], tuple[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 @dataclass
@@ -370,6 +371,7 @@ PERCEPTUAL_TERMS: dict[str, Callable[[TermInputs], torch.Tensor]] = {
     "content": _content,
     "style": _style,
     "color": lambda t: losses.color_loss(t.fake, t.y if t.tgt is None else t.tgt[1]),
+    "palette": lambda t: losses.palette_loss(t.fake, t.y if t.tgt is None else t.tgt[2]),
     "tv": lambda t: losses.tv_loss(t.fake),
 }
 
@@ -397,14 +399,15 @@ Refs = list[list[Targets]]
 def _reference_targets(
     net: nn.Module | None, refs: list[list[torch.Tensor]], taps: tuple[str, ...], device: torch.device
 ) -> Refs:
-    """Grams and colour statistics of each whole reference painting, computed once."""
+    """Grams, colour statistics and palette quantiles of each whole reference painting, computed once."""
     out: Refs = []
     for group in refs:
         items = []
         for img in group:
             img = img.to(device)
             feats = net(img) if net is not None else {}
-            items.append(({t: losses.gram(feats[t]) for t in taps if t in feats}, losses.color_stats(img)))
+            grams = {t: losses.gram(feats[t]) for t in taps if t in feats}
+            items.append((grams, losses.color_stats(img), losses.palette_quantiles(img)))
         out.append(items)
     return out
 
@@ -415,7 +418,7 @@ def _pick_targets(refs: Refs, labels: torch.Tensor, seed: int, step: int, rank: 
     chosen = [refs[int(k)][int(rng.integers(len(refs[int(k)])))] for k in labels.tolist()]
     grams = {t: torch.cat([c[0][t] for c in chosen]) for t in chosen[0][0]}
     stats = (torch.cat([c[1][0] for c in chosen]), torch.cat([c[1][1] for c in chosen]))
-    return grams, stats
+    return grams, stats, torch.cat([c[2] for c in chosen])
 
 
 def _ramp(step: int, start: int, ramp: int) -> float:

@@ -11,6 +11,7 @@ from huafeng.losses import (
     cycle_loss,
     identity_loss,
     palette_loss,
+    palette_quantiles,
     rgb_to_lab,
     tv_loss,
 )
@@ -79,6 +80,22 @@ def test_color_targets_may_differ_in_size_and_be_precomputed() -> None:
     pred, target = torch.full((2, 3, 8, 8), 0.4), torch.full((1, 3, 32, 32), 0.4)
     assert float(palette_loss(pred, target)) == pytest.approx(0.0, abs=1e-8)
     assert float(color_loss(pred, color_stats(target))) == pytest.approx(0.0, abs=1e-8)
+    x, y = image(4), image(5, 24)
+    assert float(palette_loss(x, palette_quantiles(y))) == pytest.approx(float(palette_loss(x, y)), rel=1e-6)
+
+
+def test_palette_keeps_a_sparse_painting_s_ink_where_mean_and_spread_do_not() -> None:
+    """Mostly paper, a few ink pixels: a flat grey with the same mean and spread is a perfect match
+    for :func:`color_loss`, not for :func:`palette_loss` (which wants paper *and* ink)."""
+    painting = torch.full((1, 3, 32, 32), 0.9)
+    painting[..., :4, :] = 0.1  # 1/8 of the picture is ink
+    stats_like = torch.full_like(painting, 0.0)
+    stats_like[...] = painting.mean()
+    stats_like += (painting - painting.mean()).std() * torch.sign(
+        torch.randn(1, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+    )
+    assert float(palette_loss(stats_like, painting)) > 10 * float(color_loss(stats_like, painting))
+    assert float(palette_loss(painting.flip(-1), painting)) == pytest.approx(0.0, abs=1e-8)
 
 
 def test_color_losses_are_differentiable() -> None:

@@ -100,16 +100,16 @@ def test_disk_full_leaves_nothing(painting: Path, styles_dir: Path, tmp_path: Pa
 def test_each_base_learns_a_style_with_its_attribution(
     base: str, painting: Path, styles_dir: Path, tmp_path: Path
 ) -> None:
-    from dataclasses import replace
-
-    style = ls.learn_style([painting], name=f"b_{base}", cfg=replace(TINY, base=base),
-                           work_dir=tmp_path / base, progress=False)  # fmt: skip
+    cfg = ls.LearnCfg(minutes=0.05, crop=64, batch=2, base=base)  # per-base defaults resolve here
+    style = ls.learn_style([painting], name=f"b_{base}", cfg=cfg, work_dir=tmp_path / base, progress=False)
     gen = style.card["config"]["model"]["generator"]
     assert gen == ls.BASES[base]
     assert ("Ghiasi" if base == "arbitrary" else "Dumoulin") in style.card["initialised_from"]
     kw = style.card["config"]["model"]["generator_kw"]
     assert len(kw["code"]) == 100 if base == "arbitrary" else len(kw["init_styles"]) == 1
     assert "huafeng.render_detail" not in _meta(style.path)  # the engine's default lift (learn_detail off)
+    metrics = next((tmp_path / base).rglob("metrics.jsonl")).read_text()
+    assert ('"loss/palette"' in metrics) == (base == "arbitrary")  # the colour-distribution term ran
 
 
 def test_a_learnt_detail_amount_reaches_the_style(painting: Path, styles_dir: Path, tmp_path: Path) -> None:
@@ -150,3 +150,14 @@ def _meta(path: Path) -> dict[str, str]:
     import onnxruntime as ort
 
     return dict(ort.InferenceSession(str(path)).get_modelmeta().custom_metadata_map)
+
+
+def test_colour_terms_default_per_base() -> None:
+    """The arbitrary base matches the painting's colour distribution (session 11); multistyle keeps
+    the mean/spread term it was tuned with. Explicit values win."""
+    assert (ls.LearnCfg().color_weight, ls.LearnCfg().palette_weight) == (0.0, 50.0)
+    ms = ls.LearnCfg(base="multistyle")
+    assert (ms.color_weight, ms.palette_weight) == (5.0, 0.0)
+    assert ls.LearnCfg(palette_weight=3.0, color_weight=1.0).palette_weight == 3.0
+    with pytest.raises(InputError, match="palette-weight"):
+        ls.LearnCfg(palette_weight=-1.0)

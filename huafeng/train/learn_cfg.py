@@ -1,0 +1,105 @@
+"""The knobs of ``learn-style`` and their per-base defaults, each measured (docs/learn_style.md).
+
+Kept apart from :mod:`huafeng.train.learn_style` (which runs a style's training) so the numbers that
+were chosen on tuning paintings, and why, read in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from huafeng.errors import InputError
+
+#: The pretrained bases a style can start from: base name → registered generator.
+BASES = {"arbitrary": "magenta_arbitrary", "multistyle": "magenta_cin"}
+#: Default content weight per base, each chosen on the tuning paintings (docs/learn_style.md).
+#: multistyle: 3 (session 8; 4 and 2.5 beat the peer on 2 of 3). arbitrary: 2, trained through the
+#: render lift (session 10: of the settings that beat the peer on all three, the largest smallest
+#: margin over the six figures — 0.035, against 0.022 for 0.5 without the lift).
+CONTENT_WEIGHT = {"arbitrary": 2.0, "multistyle": 3.0}
+#: Default colour terms per base. arbitrary: the colour *distribution* (``loss.palette``, sliced
+#: Wasserstein in Lab) at 50 instead of mean/spread at 5 — session 11, on four tuning paintings: with
+#: mean/spread a mostly-empty painting (a fan on pale ground) washed every photo out to grey and lost
+#: on Gram; with the distribution all four beat the peer (smallest margin +0.001, against −0.049).
+#: multistyle: as tuned in sessions 3-9.
+PALETTE_WEIGHT = {"arbitrary": 50.0, "multistyle": 0.0}
+COLOR_WEIGHT = {"arbitrary": 0.0, "multistyle": 5.0}
+#: Default ``render_lift`` per base: the arbitrary base trains through the engine's reduced render
+#: at 2/3 (a 384 px photo rendered at 256 px); the multistyle base's defaults were tuned without it.
+RENDER_LIFT = {"arbitrary": 2 / 3, "multistyle": 0.0}
+
+
+@dataclass(frozen=True)
+class LearnCfg:
+    """The knobs of ``learn-style``; the defaults are what the benchmark measured (docs/learn_style.md).
+
+    Fields left None take the base's default at construction, so to change ``base`` build a new
+    LearnCfg: ``dataclasses.replace(cfg, base=...)`` keeps the first base's resolved defaults."""
+
+    minutes: float = 4.0
+    """Compute budget for the training loop (start-up and export come on top, ~20 s)."""
+    content_weight: float | None = None
+    """Higher keeps more of the photo; None = the base's default (``CONTENT_WEIGHT``), each chosen on
+    three tuning paintings the benchmark never reports (docs/learn_style.md)."""
+    style_weight: float = 10.0
+    color_weight: float | None = None
+    """The colour mean/spread term (``loss.color``); None = the base's default (``COLOR_WEIGHT``)."""
+    palette_weight: float | None = None
+    """The colour-distribution term (``loss.palette``); None = the base's default (``PALETTE_WEIGHT``)."""
+    tv_weight: float = 1.0
+    adversarial: float = 0.05
+    """Used only with ≥ ``MIN_IMAGES_FOR_CRITIC`` images, ramped in after the first third."""
+    base: str = "arbitrary"
+    """``arbitrary``: start from the arbitrary-style network's reading of the images
+    (:mod:`huafeng.models.arbitrary`); ``multistyle``: from the closest of the 26 styles of
+    :mod:`huafeng.models.pretrained` (what sessions 3-9 shipped). docs/learn_style.md compares them."""
+    from_style: int | None = None
+    """Base style (0–25) of the ``multistyle`` base to start from; None = the closest by Gram."""
+    render_lift: float | None = None
+    """Train through the engine's reduced render (``train.render_lift``); 0 = off, None = the base's
+    default (``RENDER_LIFT``)."""
+    render_detail: float | None = None
+    """With the render lift, the amount of the photo's fine detail the engine lifts back, trained
+    through and shipped (``huafeng.render_detail``); None = the engine's default, 1."""
+    learn_detail: bool = False
+    """With the render lift, also learn how much of the photo's fine detail the engine lifts back
+    (``huafeng.render_detail``; train/render_lift.py). Off: measured on a sparse tuning painting
+    (session 11), the learnt amount fell to 0.3-0.4 and SSIM fell far below the peer's
+    (docs/learn_style.md)."""
+    crop: int = 256
+    batch: int = 4
+    lr: float = 1e-2
+    seed: int = 0
+    threads: int = 0
+
+    def __post_init__(self) -> None:
+        if self.base not in BASES:
+            raise InputError(f"--base must be one of {', '.join(BASES)}, got {self.base!r}")
+        if self.content_weight is None:
+            object.__setattr__(self, "content_weight", CONTENT_WEIGHT[self.base])
+        if self.color_weight is None:
+            object.__setattr__(self, "color_weight", COLOR_WEIGHT[self.base])
+        if self.palette_weight is None:
+            object.__setattr__(self, "palette_weight", PALETTE_WEIGHT[self.base])
+        if self.render_lift is None:
+            object.__setattr__(self, "render_lift", round(RENDER_LIFT[self.base], 4))
+        if not 0.05 <= self.minutes <= 600:
+            raise InputError(f"--minutes must be between 0.05 and 600, got {self.minutes}")
+        for k in (
+            "content_weight",
+            "style_weight",
+            "color_weight",
+            "palette_weight",
+            "tv_weight",
+            "adversarial",
+        ):
+            if not getattr(self, k) >= 0:
+                raise InputError(f"{k.replace('_', '-')} must be >= 0")
+        if self.from_style is not None and not 0 <= self.from_style < 26:
+            raise InputError(f"--from must be a base style 0..25, got {self.from_style}")
+        if self.from_style is not None and self.base != "multistyle":
+            raise InputError("--from picks a style of the multistyle base; add --base multistyle")
+        if self.render_detail is not None and not 0 < self.render_detail < 2:
+            raise InputError(f"render_detail must be in (0, 2), got {self.render_detail}")
+        if self.crop % 4 or self.crop < 64:
+            raise InputError(f"crop must be a multiple of 4 and >= 64, got {self.crop}")
