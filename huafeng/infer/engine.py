@@ -267,7 +267,7 @@ class Stylizer:
         y_small = on_small(small_u8, render) if on_small is not None else render()
         if sess.info.meta("render_lift") == "guided":
             return upsample.guided_upsample(to_float(rgb), small, y_small)
-        detail = _meta_float(sess, "render_detail", 1.0)  # learnt by learn-style (train/render_lift.py)
+        detail = _meta_float(sess, "render_detail", 1.0)  # the instant model sets 0.25 (infer/style_code.py)
         if as_uint8:
             return upsample.detail_upsample_u8(rgb, small_u8, y_small, detail=detail)
         return upsample.detail_upsample(to_float(rgb), small, y_small, detail=detail)
