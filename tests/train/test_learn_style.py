@@ -155,7 +155,7 @@ def _meta(path: Path) -> dict[str, str]:
 def test_colour_terms_default_per_base() -> None:
     """The arbitrary base matches the painting's colour distribution (session 11); multistyle keeps
     the mean/spread term it was tuned with. Explicit values win."""
-    assert (ls.LearnCfg().color_weight, ls.LearnCfg().palette_weight) == (0.0, 50.0)
+    assert (ls.LearnCfg().color_weight, ls.LearnCfg().palette_weight) == (0.0, 25.0)
     ms = ls.LearnCfg(base="multistyle")
     assert (ms.color_weight, ms.palette_weight) == (5.0, 0.0)
     assert ls.LearnCfg(palette_weight=3.0, color_weight=1.0).palette_weight == 3.0
