@@ -207,9 +207,8 @@ async function loadLooks() {
 // ------------------------------------------------------------------------------ memes, stickers
 // memes and stickers are made from exactly what the preview shows: style, strength, colours, filters
 function previewSettings(fd) {
-  const l = look();
-  if (S.styleImage) fd.append("style_image", S.styleImage, "style"); else fd.append("style", l.style);
-  fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
+  const l = look(); // the meme and sticker endpoints take a style name: the gallery's, not the instant look
+  fd.append("style", l.style); fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
   fd.append("filters", l.filters.join(","));
 }
 async function captionRequest(path, fd, name) {
