@@ -27,7 +27,14 @@ PALETTE_WEIGHT = {"arbitrary": 25.0, "multistyle": 0.0}
 COLOR_WEIGHT = {"arbitrary": 0.0, "multistyle": 5.0}
 #: Default ``render_lift`` per base: the arbitrary base trains through the engine's reduced render
 #: at 2/3 (a 384 px photo rendered at 256 px); the multistyle base's defaults were tuned without it.
-RENDER_LIFT = {"arbitrary": 2 / 3, "multistyle": 0.0}
+RENDER_LIFT = {"arbitrary": round(2 / 3, 4), "multistyle": 0.0}
+#: LearnCfg fields that default per base (None → the table's value for ``base``).
+_PER_BASE = {
+    "content_weight": CONTENT_WEIGHT,
+    "color_weight": COLOR_WEIGHT,
+    "palette_weight": PALETTE_WEIGHT,
+    "render_lift": RENDER_LIFT,
+}
 
 
 @dataclass(frozen=True)
@@ -76,14 +83,9 @@ class LearnCfg:
     def __post_init__(self) -> None:
         if self.base not in BASES:
             raise InputError(f"--base must be one of {', '.join(BASES)}, got {self.base!r}")
-        if self.content_weight is None:
-            object.__setattr__(self, "content_weight", CONTENT_WEIGHT[self.base])
-        if self.color_weight is None:
-            object.__setattr__(self, "color_weight", COLOR_WEIGHT[self.base])
-        if self.palette_weight is None:
-            object.__setattr__(self, "palette_weight", PALETTE_WEIGHT[self.base])
-        if self.render_lift is None:
-            object.__setattr__(self, "render_lift", round(RENDER_LIFT[self.base], 4))
+        for name, table in _PER_BASE.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, table[self.base])
         if not 0.05 <= self.minutes <= 600:
             raise InputError(f"--minutes must be between 0.05 and 600, got {self.minutes}")
         for k in (
