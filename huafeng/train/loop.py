@@ -231,9 +231,13 @@ def run(
             done = step + 1
             train_time += time.perf_counter() - t0
             interval_steps += 1
+            # decided before logging, so a run cut short by a signal or its time budget still logs
+            # and saves its last step (and, at a time budget, samples it: a normal end)
+            interrupted = stop.requested(info)
+            stopping = interrupted or (deadline_s is not None and train_time >= deadline_s)
 
             # -- log (rank-averaged; every rank joins the all-reduce) --
-            if done % loop.log_every == 0 or done == end:
+            if done % loop.log_every == 0 or done == end or stopping:
                 vals = distributed.average_scalars(info, {k: _number(v) for k, v in logged.items()})
                 dt = time.perf_counter() - interval_t0
                 last = {
@@ -253,7 +257,11 @@ def run(
                 bar.update(bar_task, completed=done)
 
             # -- sample grid --
-            if main and ((loop.sample_every and done % loop.sample_every == 0) or done == end):
+            if main and (
+                (loop.sample_every and done % loop.sample_every == 0)
+                or done == end
+                or (stopping and not interrupted)
+            ):
                 written = task.sample(out_dir / "samples" / f"step-{done:07d}.png")
                 if written is not None:
                     samples.append(written)
@@ -261,8 +269,6 @@ def run(
                         on_sample(written)
 
             # -- checkpoint (barriers: every rank has finished the step; nobody races ahead) --
-            interrupted = stop.requested(info)
-            stopping = interrupted or (deadline_s is not None and train_time >= deadline_s)
             if (loop.checkpoint_every and done % loop.checkpoint_every == 0) or done == end or stopping:
                 distributed.barrier(info)
                 if main:
