@@ -143,6 +143,10 @@ class DataCfg:
     style_border: float = 0.04
     """Fraction cut from each side of a painting: frames, mounts and museum borders would
     otherwise be learnt as "style" (the shared README's advice)."""
+    style_trim: bool = True
+    """Before the border, cut a painting's flat digital pad or plain backdrop
+    (:func:`huafeng.imageio.trim_mount`): a handscroll letterboxed onto a grey square is three
+    quarters pad, which a fixed fraction cannot remove and the style terms would learn as blank."""
     batch_size: int = 4
     """Per-process batch; the effective batch is batch_size × world size."""
     workers: int = 0

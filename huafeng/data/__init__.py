@@ -84,7 +84,7 @@ def build_data(d: DataCfg, plan: DataPlan) -> TrainData:
     """List and filter the images; load the sample photos and (``fixed`` targets) the references."""
     seed, multi = plan.seed, plan.multi
     photo_tf = TrainTransform(d.crop_size, d.image_size, d.crop_scale, d.hflip)
-    paint_tf = TrainTransform(d.crop_size, d.style_size, d.crop_scale, d.hflip, d.style_border)
+    paint_tf = TrainTransform(d.crop_size, d.style_size, d.crop_scale, d.hflip, d.style_border, d.style_trim)
     photos = ImageSet(
         find_images(d, d.content, what="photo"), photo_tf, seed=seed, stream=PHOTOS, cache=d.cache
     )
@@ -115,9 +115,8 @@ def build_data(d: DataCfg, plan: DataPlan) -> TrainData:
                 ref_paths = find_images(d, refs, what="style reference")
             else:
                 ref_paths = [p for p, lab in zip(paths, labels, strict=True) if lab == k]
-            imgs = [
-                t for t in (load_full(p, d.style_size, d.style_border) for p in ref_paths) if t is not None
-            ]
+            full = (load_full(p, d.style_size, d.style_border, d.style_trim) for p in ref_paths)
+            imgs = [t for t in full if t is not None]
             if not imgs:
                 raise InputError(f"no readable style reference images for style {names[k]!r}")
             references.append(imgs)

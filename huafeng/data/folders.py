@@ -206,11 +206,14 @@ def load_square(path: Path, size: int) -> torch.Tensor | None:
     return to_tensor(center_crop(resize_short(rgb, size), size))
 
 
-def load_full(path: Path, size: int, border: float) -> torch.Tensor | None:
-    """A whole painting (borders cut, short side ``size``) as 1×3×H×W, for fixed Gram targets."""
+def load_full(path: Path, size: int, border: float, trim: bool = False) -> torch.Tensor | None:
+    """A whole painting (``trim``: without its flat pad; borders cut; short side ``size``) as
+    1×3×H×W, for fixed Gram targets."""
     try:
         rgb = imageio.read_image(path).rgb
     except InputError as e:
         log.warning("skipping unreadable style reference: %s", e)
         return None
+    if trim:
+        rgb = imageio.trim_mount(rgb)
     return to_tensor(resize_short(crop_border(rgb, border), size)).unsqueeze(0)

@@ -99,7 +99,7 @@ def to_tensor(rgb: np.ndarray) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class TrainTransform:
-    """What a training image goes through: border crop → resize → random crop → flip → tensor.
+    """What a training image goes through: (pad trim →) border crop → resize → random crop → flip → tensor.
 
     ``prepare`` is the deterministic part (cacheable per file); ``__call__`` the random part.
     """
@@ -111,8 +111,12 @@ class TrainTransform:
     scale: tuple[float, float] = (0.5, 1.0)
     flip: bool = True
     border: float = 0.0
+    trim: bool = False
+    """Cut a flat pad or backdrop first (:func:`huafeng.imageio.trim_mount`; paintings only)."""
 
     def prepare(self, rgb: np.ndarray) -> np.ndarray:
+        if self.trim:
+            rgb = imageio.trim_mount(rgb)
         return resize_short(crop_border(rgb, self.border), self.resize)
 
     def __call__(self, prepared: np.ndarray, rng: np.random.Generator) -> torch.Tensor:

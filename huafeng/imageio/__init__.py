@@ -9,7 +9,8 @@ Why this much care: photos from phones arrive rotated by EXIF, in Display-P3 or 
 CMYK JPEGs from print workflows, 16-bit PNGs from scanners, palette GIFs with transparency, or as
 decompression bombs from strangers. Each is normalised here once, so no other module has to know.
 Writes are atomic (temp file + ``os.replace``) so a crash never leaves half a file, and never
-overwrite an existing file or the input unless asked.
+overwrite an existing file or the input unless asked. A painting read as a style is also found inside
+its digital pad or flat backdrop here (:func:`trim_mount`), once for every reader.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os  # noqa: F401
 import tempfile  # noqa: F401
 
 from huafeng.imageio._convert import fit_side, from_float, from_pil, list_images, resize, to_float, to_pil
+from huafeng.imageio._mount import mount_box, trim_mount
 from huafeng.imageio._read import probe_image, read_frames, read_image
 from huafeng.imageio._types import (
     DEFAULT_MAX_FRAMES,
@@ -58,12 +60,14 @@ __all__ = [
     "from_float",
     "from_pil",
     "list_images",
+    "mount_box",
     "probe_image",
     "read_frames",
     "read_image",
     "resize",
     "to_float",
     "to_pil",
+    "trim_mount",
     "write_animation",
     "write_image",
 ]

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from huafeng.errors import InputError
-from huafeng.imageio import from_float, resize, to_float
+from huafeng.imageio import from_float, resize, to_float, trim_mount
 
 DESCRIPTOR_KEY = "descriptor"
 #: Rough spread of each descriptor entry over paintings, so no one entry dominates the distance.
@@ -77,6 +77,7 @@ def look_like(picture: np.ndarray, threads: int = 0) -> tuple[Any, np.ndarray | 
 
     if predictor_available():
         return code_style([picture], threads=threads), None, "its style code"
+    picture = trim_mount(picture)  # the painting, not its pad (as predict_code reads it)
     info = nearest_style(picture, [s for s in list_styles() if s.kind == "onnx"])
     return info, picture, f"nearest style {info.name} + the picture's palette"
 

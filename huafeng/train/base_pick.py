@@ -87,6 +87,6 @@ def pick_for_files(
     ph = [t[None] for t in (load_square(p, side) for p in spread(photos, n_photos)) if t is not None]
     paintings = []
     for g in groups:
-        loaded = (load_full(p, side, border) for p in spread(g, n_paintings))
+        loaded = (load_full(p, side, border, trim=True) for p in spread(g, n_paintings))
         paintings.append([t for t in loaded if t is not None])
     return pick_base_styles(ph, paintings)

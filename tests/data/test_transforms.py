@@ -65,6 +65,15 @@ def test_train_transform(img: np.ndarray) -> None:
     assert torch.equal(x, tf(prepared, sample_rng(1, 2, 3)))
 
 
+def test_train_transform_trims_a_painting_s_pad_first(img: np.ndarray) -> None:
+    padded = np.full((img.shape[0] * 3, img.shape[1], 3), 242, np.uint8)
+    padded[img.shape[0] : 2 * img.shape[0]] = img  # letterboxed: two thirds pad
+    kept = TrainTransform(size=24, resize=30, trim=False).prepare(padded)
+    trimmed = TrainTransform(size=24, resize=30, trim=True).prepare(padded)
+    assert np.array_equal(trimmed, TrainTransform(size=24, resize=30).prepare(img))
+    assert kept.shape[0] > kept.shape[1] and trimmed.shape[0] < trimmed.shape[1]  # the pad was kept
+
+
 def test_film_grain_is_zero_mean_noise_reproducible_per_rng() -> None:
     from huafeng.data.transforms import film_grain
 

@@ -94,3 +94,16 @@ def test_predict_code_refuses_non_pictures() -> None:
         predict_code([])
     with pytest.raises(InputError, match="RGB"):
         predict_code([np.zeros((40, 40), np.uint8)])
+
+
+def test_a_letterboxed_painting_reads_as_the_painting_not_its_pad() -> None:
+    """The code is read from the painting inside a flat pad (imageio.trim_mount): the pad of a
+    letterboxed scroll is not its style."""
+    from huafeng.infer.style_code import predict_code
+
+    scroll = _painting(5)[:80]  # a wide band
+    padded = np.full((260, 260, 3), 242, np.uint8)
+    padded[90:170] = scroll
+    same = np.linalg.norm(predict_code([padded]) - predict_code([scroll]))
+    other = np.linalg.norm(predict_code([_painting(6)[:80]]) - predict_code([scroll]))
+    assert same < 1e-4 < other
