@@ -147,6 +147,12 @@ class DataCfg:
     """Before the border, cut a painting's flat digital pad or plain backdrop
     (:func:`huafeng.imageio.trim_mount`): a handscroll letterboxed onto a grey square is three
     quarters pad, which a fixed fraction cannot remove and the style terms would learn as blank."""
+    style_views: int = 1
+    """Fixed targets (``loss.style_target: fixed``): the mean over this many framings of each
+    painting — as is, mirrored, then 2% and 4% more cut from every side, each mirrored too (at most
+    6). The deepest style tap sees a 320 px painting as about 20×20 positions, so its Gram moved by
+    10-80% (relative) between framings a few pixels apart on 4 of 7 benchmark paintings, and a
+    learnt style followed the framing (docs/learn_style.md, session 12)."""
     batch_size: int = 4
     """Per-process batch; the effective batch is batch_size × world size."""
     workers: int = 0
@@ -175,6 +181,7 @@ class DataCfg:
         check(
             0 <= self.style_border < 0.5, f"data.style_border: must be in [0, 0.5), got {self.style_border}"
         )
+        check(1 <= self.style_views <= 6, f"data.style_views: must be 1..6, got {self.style_views}")
         check(self.workers >= 0, f"data.workers: must be >= 0, got {self.workers}")
         check(
             not self.style_names or len(self.style_names) == len(self.style),

@@ -74,6 +74,9 @@ class LearnCfg:
     (``huafeng.render_detail``; train/render_lift.py). Off: measured on a sparse tuning painting
     (session 11), the learnt amount fell to 0.3-0.4 and SSIM fell far below the peer's
     (docs/learn_style.md)."""
+    style_views: int = 6
+    """Framings of each image averaged into its fixed targets (``data.style_views``): with one, a
+    learnt style followed a few pixels of border crop (session 12, docs/learn_style.md)."""
     crop: int = 256
     batch: int = 4
     lr: float = 1e-2

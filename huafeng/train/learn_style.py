@@ -122,6 +122,7 @@ def _recipe(
                 "crop_size": cfg.crop,
                 "crop_scale": [0.4, 1.0],
                 "style_border": 0.02,
+                "style_views": cfg.style_views,
                 "batch_size": cfg.batch,
                 "cache": True,
                 "samples": [str(photos[0].resolve())],

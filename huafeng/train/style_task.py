@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -42,6 +41,7 @@ from huafeng.train.ema import EMA
 from huafeng.train.precision import autocast_dtype
 from huafeng.train.render_lift import lifted
 from huafeng.train.samples import style_samples
+from huafeng.train.style_targets import Targets, pick_targets, reference_targets
 
 
 class StyleTask:
@@ -117,7 +117,8 @@ class StyleTask:
         self.photos = make_loader(self.data.photos, d, seed=seed, stream=PHOTOS, **kw)
         self.paintings = make_loader(self.data.paintings, d, seed=seed, stream=PAINTINGS, **kw)
         refs = self.data.references
-        self.refs = _reference_targets(self.feat_net, refs, self.style_taps, self.device) if refs else None
+        taps, views = self.style_taps, d.style_views
+        self.refs = reference_targets(self.feat_net, refs, taps, self.device, views) if refs else None
         sx = self.data.sample_photos
         self.sample_x = sx[..., : _floor(sx.shape[-2], self.multiple), : _floor(sx.shape[-1], self.multiple)]
         self.sample_x = self.sample_x.to(self.device)
@@ -197,7 +198,7 @@ class StyleTask:
                 fakes = (fake,)
             # Perceptual terms (all modes; in cycle mode only where their weights are set).
             tgt = (
-                _pick_targets(self.refs, labels, self.cfg.train.seed, step, self.info.rank)
+                pick_targets(self.refs, labels, self.cfg.train.seed, step, self.info.rank)
                 if self.refs
                 else None
             )
@@ -312,10 +313,6 @@ def _d_loss(
     return loss, r1
 
 
-#: (Grams by tap, Lab mean/spread, palette quantiles) of the fixed reference paintings.
-Targets = tuple[dict[str, torch.Tensor], tuple[torch.Tensor, torch.Tensor], torch.Tensor]
-
-
 @dataclass
 class TermInputs:
     """What a perceptual term may look at; features are computed once, on first use."""
@@ -390,35 +387,6 @@ def _perceptual(
     """Every :data:`PERCEPTUAL_TERMS` entry with a weight in ``lc`` (the run's LossCfg)."""
     inputs = TermInputs(lc, net, fake, x, y, tgt, style_taps, content_taps, tap_weights)
     return {name: fn(inputs) for name, fn in PERCEPTUAL_TERMS.items() if getattr(lc, name) > 0}
-
-
-Refs = list[list[Targets]]
-
-
-@torch.no_grad()
-def _reference_targets(
-    net: nn.Module | None, refs: list[list[torch.Tensor]], taps: tuple[str, ...], device: torch.device
-) -> Refs:
-    """Grams, colour statistics and palette quantiles of each whole reference painting, computed once."""
-    out: Refs = []
-    for group in refs:
-        items = []
-        for img in group:
-            img = img.to(device)
-            feats = net(img) if net is not None else {}
-            grams = {t: losses.gram(feats[t]) for t in taps if t in feats}
-            items.append((grams, losses.color_stats(img), losses.palette_quantiles(img)))
-        out.append(items)
-    return out
-
-
-def _pick_targets(refs: Refs, labels: torch.Tensor, seed: int, step: int, rank: int) -> Targets:
-    """One reference per sample (of that sample's style), drawn from ``(seed, step, rank)``."""
-    rng = np.random.default_rng([seed, step, rank, 7])
-    chosen = [refs[int(k)][int(rng.integers(len(refs[int(k)])))] for k in labels.tolist()]
-    grams = {t: torch.cat([c[0][t] for c in chosen]) for t in chosen[0][0]}
-    stats = (torch.cat([c[1][0] for c in chosen]), torch.cat([c[1][1] for c in chosen]))
-    return grams, stats, torch.cat([c[2] for c in chosen])
 
 
 def _ramp(step: int, start: int, ramp: int) -> float:

@@ -1,0 +1,69 @@
+"""Fixed style targets: the mean over a painting's framings (``data.style_views``)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from huafeng import losses
+from huafeng.errors import InputError
+from huafeng.train.style_targets import framings, pick_targets, reference_targets
+
+
+class _Net(nn.Module):
+    """A stand-in feature net: one conv tap."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = nn.Conv2d(3, 4, 3, stride=2)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"t": torch.relu(self.conv(x))}
+
+
+def test_framings_are_the_painting_mirrored_and_cut_further() -> None:
+    img = torch.rand(1, 3, 100, 50)
+    views = framings(img, 6)
+    assert len(views) == 6 and torch.equal(views[0], img) and torch.equal(views[1], img.flip(-1))
+    assert views[2].shape[-2:] == (96, 48) and views[4].shape[-2:] == (92, 46)
+    assert len(framings(img, 1)) == 1
+
+
+def test_the_target_is_the_mean_over_framings() -> None:
+    img = torch.rand(1, 3, 64, 80)
+    net = _Net()
+    one = reference_targets(net, [[img]], ("t",), torch.device("cpu"), views=1)[0][0]
+    two = reference_targets(net, [[img]], ("t",), torch.device("cpu"), views=2)[0][0]
+    with torch.no_grad():
+        g_flip = losses.gram(net(img.flip(-1))["t"])
+    assert torch.allclose(one[0]["t"], losses.gram(net(img)["t"]).detach())
+    assert torch.allclose(two[0]["t"], (one[0]["t"] + g_flip) / 2, atol=1e-7)
+    assert two[2].shape == one[2].shape  # palette quantiles: averaged, same shape
+    picked = pick_targets([[two]], torch.zeros(3, dtype=torch.long), seed=0, step=0, rank=0)
+    assert picked[0]["t"].shape[0] == 3  # one per sample
+
+
+def test_framings_steady_a_target_that_one_framing_would_swing() -> None:
+    """A bright edge strip a few pixels wide (a margin the border crop half removes) moves one
+    framing's Gram far more than the mean over six."""
+    torch.manual_seed(1)
+    paint = torch.rand(1, 3, 96, 96) * 0.3
+    with_strip = paint.clone()
+    with_strip[..., :, :3] = 1.0
+    net = _Net()
+
+    def dist(views: int) -> float:
+        a = reference_targets(net, [[paint]], ("t",), torch.device("cpu"), views)[0][0][0]["t"]
+        b = reference_targets(net, [[with_strip]], ("t",), torch.device("cpu"), views)[0][0][0]["t"]
+        return float(((a - b) ** 2).sum() / (a**2).sum())
+
+    assert dist(6) < dist(1)
+
+
+def test_style_views_is_checked() -> None:
+    from huafeng.config import DataCfg
+
+    with pytest.raises(InputError, match="style_views"):
+        DataCfg(style_views=7)
