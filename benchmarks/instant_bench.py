@@ -13,9 +13,12 @@ the held-out photos of the ``heldout`` protocol at 384²:
 
 The instant model's detail amount (0.25, ``huafeng.render_detail``) was chosen with
 ``--skip 1 --details 0,0.25,0.5,0.75`` (the second held-out painting of each folder: the largest
-smallest margin over the peer); ``--skip 0`` are the reported paintings. Graded like learn_style_bench: Gram distance to that painting (EfficientNet-Lite0; lower is
-better) and SSIM-Y to the photo (higher is better); plus the mean seconds per photo in this process
-(indicative only: ``make bench``/farm-bench make speed claims). Writes ``instant.json``.
+smallest margin over the peer); ``--skip 0`` are the reported paintings. Graded like
+learn_style_bench: Gram distance to that painting (EfficientNet-Lite0; lower is better) and SSIM-Y
+to the photo (higher is better); plus the mean seconds per photo in this process (indicative only:
+``make bench``/farm-bench make speed claims). "That painting" is the painting without its flat pad
+(``imageio.trim_mount``, as every system here is given it; ``--judge file``: the whole file, the
+protocol of session 11). Writes ``instant.json``.
 """
 
 from __future__ import annotations
@@ -47,6 +50,12 @@ def main() -> None:
         "resolution (how the shipped 0.25 was chosen)",
     )
     ap.add_argument("--name", default="instant", help="results file stem")
+    ap.add_argument(
+        "--judge",
+        choices=("painting", "file"),
+        default="painting",
+        help="grade against (and give the peer) the painting without its pad, or the whole file",
+    )
     args = ap.parse_args()
 
     from learn_style_bench import FOLDERS, _grade, _heldout_paintings
@@ -56,7 +65,7 @@ def main() -> None:
     from huafeng.eval.inputs import square
     from huafeng.eval.protocol import load_protocol
     from huafeng.eval.ssim import ssim_luma
-    from huafeng.imageio import read_image
+    from huafeng.imageio import read_image, trim_mount
     from huafeng.infer import StylizeOptions, Stylizer, instant, list_styles
     from huafeng.infer.styles import style_from_model
 
@@ -70,6 +79,7 @@ def main() -> None:
     rows = []
     for painting in sorted(paintings):
         pimg = read_image(painting).rgb
+        pimg = trim_mount(pimg) if args.judge == "painting" else pimg
         ref = StyleReference.from_images([pimg], [painting.name])
         outs: dict[str, list[np.ndarray]] = {}
         secs: dict[str, float] = {}

