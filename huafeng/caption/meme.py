@@ -14,9 +14,11 @@ from huafeng.imageio import Image
 
 
 def stylized(
-    img: Image, style: str | None, *, threads: int | None = None, options: Any = None
+    img: Image, style: Any, *, threads: int | None = None, options: Any = None
 ) -> tuple[Image, object]:
     """``(picture, stylizer)``: the picture in ``style`` (unchanged and ``None`` when no style).
+
+    ``style``: a style name or a :class:`~huafeng.infer.styles.StyleInfo` (e.g. an instant look).
 
     ``options``: the :class:`~huafeng.infer.engine.StylizeOptions` to use (strength, colours,
     filters), so a meme made from a preview is that preview.
@@ -34,7 +36,7 @@ def render_meme(
     top: str | None = None,
     bottom: str | None = None,
     *,
-    style: str | None = None,
+    style: Any = None,
     vertical: bool = False,
     painted: bool = False,
     at: tuple[int, int] | None = None,

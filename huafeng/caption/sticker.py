@@ -97,7 +97,7 @@ def render_sticker(
     text: str,
     *,
     anim: str = "pop",
-    style: str | None = None,
+    style: Any = None,
     fps: int = 12,
     seconds: float = 2.0,
     size: int = STICKER_SIZE,

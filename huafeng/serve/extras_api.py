@@ -43,6 +43,25 @@ def _style_or_none(style: str) -> str | None:
     return resolve_style(style, allow_paths=False).name if style.strip() else None
 
 
+#: The instant look, as on ``POST /api/v1/stylize``: the picture's style code instead of a style name.
+StyleImage = Annotated[
+    UploadFile | None, File(description="Instant: look like this picture (its style code) instead of a style")
+]
+
+
+async def _style_source(style: str, style_image: UploadFile | None) -> tuple[str | None, bytes | None]:
+    """``(style name or None, style picture bytes or None)``; both given is a 400 before the queue."""
+    if style_image is not None and style.strip():
+        raise InputError("give either style or style_image, not both")
+    return _style_or_none(style), (await style_image.read() if style_image is not None else None)
+
+
+def _style_ref(svc: Any, name: str | None, picture: bytes | None) -> Any:
+    """What the caption renderers stylize with: the name, or the picture's instant style (on the
+    worker: reading it decodes the upload; a non-picture is a 415 there)."""
+    return name if picture is None else svc.instant_stylizer(picture).info
+
+
 def _options(strength: float, preserve_color: bool, filters: str, threads: int) -> StylizeOptions:
     """The preview's settings, so a meme or sticker is exactly what the page showed."""
     return StylizeOptions(
@@ -67,6 +86,7 @@ async def meme(
     strength: Annotated[float, Form(ge=0.0, le=1.0)] = 1.0,
     preserve_color: Annotated[bool, Form()] = False,
     filters: Annotated[str, Form(max_length=500, description="Comma list, after the style")] = "",
+    style_image: StyleImage = None,
 ) -> Response:
     from huafeng.caption.meme import render_meme
 
@@ -76,7 +96,7 @@ async def meme(
         raise InputError(f"format must be one of jpeg, png, webp, got {format!r}")
     if not (top.strip() or bottom.strip()):
         raise InputError("give a top or a bottom text")
-    name = _style_or_none(style)
+    name, picture = await _style_source(style, style_image)
     opts = _options(strength, preserve_color, filters, svc.settings.threads_per_worker)
     data = await image.read()
     side = svc.settings.max_output_side
@@ -84,8 +104,9 @@ async def meme(
     def work() -> bytes:
         img = decode_upload(data, "image", svc.settings.max_pixels)
         img = img.with_rgb(fit_side(img.rgb, side))
+        ref = _style_ref(svc, name, picture)
         out = render_meme(
-            img, top or None, bottom or None, style=name, vertical=vertical, painted=painted, options=opts
+            img, top or None, bottom or None, style=ref, vertical=vertical, painted=painted, options=opts
         )
         return encode_image(out, fmt, quality=90)
 
@@ -110,6 +131,7 @@ async def sticker(
     strength: Annotated[float, Form(ge=0.0, le=1.0)] = 1.0,
     preserve_color: Annotated[bool, Form()] = False,
     filters: Annotated[str, Form(max_length=500, description="Comma list, after the style")] = "",
+    style_image: StyleImage = None,
 ) -> Response:
     from huafeng.caption.sticker import render_sticker
 
@@ -117,14 +139,15 @@ async def sticker(
     fmt = {"gif": "GIF", "webp": "WEBP"}.get(format.lower())
     if fmt is None:
         raise InputError(f"format must be gif or webp, got {format!r}")
-    name = _style_or_none(style)
+    name, picture = await _style_source(style, style_image)
     opts = _options(strength, preserve_color, filters, svc.settings.threads_per_worker)
     data = await image.read()
 
     def work() -> bytes:
         img = decode_upload(data, "image", svc.settings.max_pixels)
+        ref = _style_ref(svc, name, picture)
         animation = render_sticker(
-            img, text, anim=anim, style=name, fps=fps, seconds=seconds, size=size, options=opts
+            img, text, anim=anim, style=ref, fps=fps, seconds=seconds, size=size, options=opts
         )
         return encode_animation(animation.frames, fmt)
 

@@ -86,6 +86,13 @@ def test_page_upload_style_slider_result_download(tmp_path: Path, sample_photo: 
         page.wait_for_function("document.querySelector('#status').textContent.includes('instant')")
         assert "instant look" in page.text_content("#learn-status")
         page.screenshot(path=str(ARTIFACTS / "service_page_instant.png"), full_page=True)
+        page.click("#captions summary")  # a meme made during the instant look has that look
+        page.fill("#meme-bottom", "好耶")
+        page.click("#meme")
+        page.wait_for_function("document.querySelector('#status').textContent.includes('meme ready')")
+        assert "instant" in (page.get_attribute("#download", "download") or "")
+        page.fill("#meme-bottom", "")
+        page.click("#captions summary")
         page.click(".style-card[data-style='sepia']")
         assert "selected" not in (page.get_attribute("#learn-try", "class") or "")
         page.wait_for_function("document.querySelector('#status').textContent.includes('sepia')")

@@ -120,3 +120,28 @@ def test_meme_and_sticker_follow_the_preview_settings(client: TestClient) -> Non
     assert r.status_code == 200, r.text
     frame = read_image(r.content).rgb.astype(int)
     assert np.abs(frame[..., 0] - frame[..., 2]).mean() < 3
+
+
+def test_meme_and_sticker_in_the_instant_look(client: TestClient) -> None:
+    """``style_image`` on memes and stickers: the picture's own style, as on ``/stylize``."""
+    from huafeng.imageio import Image, encode_image
+
+    src = photo_bytes(w=160, h=120)
+    red = encode_image(Image(rgb=np.full((160, 160, 3), (190, 40, 30), np.uint8)), "PNG")
+    blue = encode_image(Image(rgb=np.full((160, 160, 3), (30, 60, 200), np.uint8)), "PNG")
+    reds = []
+    for pic in (red, blue):
+        r = client.post("/api/v1/meme", files={"image": ("a", src), "style_image": ("s", pic)},
+                        data={"bottom": "冲鸭", "format": "png"})  # fmt: skip
+        assert r.status_code == 200, r.text
+        reds.append(read_image(r.content).rgb[..., 0].astype(float).mean())
+    assert reds[0] > reds[1] + 10  # each picture's own colours
+    r = client.post("/api/v1/sticker", files={"image": ("a", src), "style_image": ("s", red)},
+                    data={"text": "好耶", "seconds": "0.5"})  # fmt: skip
+    assert r.status_code == 200 and r.headers["content-type"] == "image/gif", r.text
+    both = client.post("/api/v1/meme", files={"image": ("a", src), "style_image": ("s", red)},
+                       data={"bottom": "x", "style": "sepia"})  # fmt: skip
+    assert both.status_code == 400 and "not both" in both.json()["detail"]
+    bad = client.post("/api/v1/sticker", files={"image": ("a", src), "style_image": ("s", b"nope")},
+                      data={"text": "x"})  # fmt: skip
+    assert bad.status_code == 415 and "style_image" in bad.json()["detail"]

@@ -207,8 +207,9 @@ async function loadLooks() {
 // ------------------------------------------------------------------------------ memes, stickers
 // memes and stickers are made from exactly what the preview shows: style, strength, colours, filters
 function previewSettings(fd) {
-  const l = look(); // the meme and sticker endpoints take a style name: the gallery's, not the instant look
-  fd.append("style", l.style); fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
+  const l = look(); // the instant look (a picture's style) when it is on, as the preview shows
+  if (S.styleImage) fd.append("style_image", S.styleImage, "style"); else fd.append("style", l.style);
+  fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
   fd.append("filters", l.filters.join(","));
 }
 async function captionRequest(path, fd, name) {
@@ -227,7 +228,7 @@ $("meme").addEventListener("click", () => {
   fd.append("image", S.file, "photo"); previewSettings(fd);
   fd.append("top", $("meme-top").value); fd.append("bottom", $("meme-bottom").value);
   fd.append("vertical", $("meme-vertical").checked);
-  captionRequest("/api/v1/meme", fd, `huafeng-meme-${S.style}.jpg`);
+  captionRequest("/api/v1/meme", fd, `huafeng-meme-${S.styleImage ? "instant" : S.style}.jpg`);
 });
 $("sticker").addEventListener("click", () => {
   if (!S.file) return;
@@ -235,7 +236,7 @@ $("sticker").addEventListener("click", () => {
   fd.append("image", S.file, "photo"); previewSettings(fd);
   fd.append("text", $("meme-bottom").value || $("meme-top").value || $("caption").value || "画风");
   fd.append("anim", $("sticker-anim").value);
-  captionRequest("/api/v1/sticker", fd, `huafeng-sticker-${S.style}.gif`);
+  captionRequest("/api/v1/sticker", fd, `huafeng-sticker-${S.styleImage ? "instant" : S.style}.gif`);
 });
 
 // ------------------------------------------------------------------------------ presets
