@@ -45,7 +45,8 @@ def main() -> None:
     ]
     rows = []
     for path in _heldout_paintings(args.data, len(FOLDERS)):
-        painting = imageio.read_image(path).rgb
+        whole = imageio.read_image(path).rgb
+        painting = imageio.trim_mount(whole)  # what instant mode reads; the peer is given it too
         code = Stylizer(instant.code_style([painting], threads=2), threads=2)
         near = instant.nearest_style(painting, shipped)
         nst = Stylizer(near, threads=2)
@@ -57,7 +58,7 @@ def main() -> None:
             ],
             "peer arbitrary": [np.asarray(peer.stylize_with(p, painting, max_size=384)) for p in photos],
         }
-        cell = square(painting, args.size)
+        cell = square(whole, args.size)
         for label, o in outs.items():
             rows.append((label, [cell, *[square(x, args.size) for x in o]]))
     label_w, pad, s = 130, 2, args.size
