@@ -58,13 +58,20 @@ def code_style(pictures: Sequence[np.ndarray], name: str = "instant", threads: i
     """A style that paints like ``pictures`` at once: their code
     (:func:`~huafeng.infer.style_code.predict_code`) on the shipped code-conditioned transformer, run
     by the engine like any style."""
+    from huafeng.infer.style_code import predict_code
+
+    return style_for_code(predict_code(pictures, threads=threads), name)
+
+
+def style_for_code(code: Sequence[float] | np.ndarray, name: str = "instant") -> Any:
+    """The shipped code-conditioned transformer as a style that paints ``code`` (100 numbers); a
+    queued job keeps the code, not the picture (serve/jobs_api.py)."""
     import dataclasses
 
-    from huafeng.infer.style_code import code_model_path, predict_code
+    from huafeng.infer.style_code import code_model_path
     from huafeng.infer.styles import style_from_model
 
     base = style_from_model(code_model_path(), "builtin")
-    code = predict_code(pictures, threads=threads)
     return dataclasses.replace(base, name=name, code=tuple(float(c) for c in code))
 
 

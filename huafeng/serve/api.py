@@ -12,12 +12,11 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import replace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from huafeng.errors import InputError
 from huafeng.infer.engine import StylizeOptions
@@ -26,8 +25,8 @@ from huafeng.infer.styles import list_styles, resolve_style
 from huafeng.infer.traditions import tradition_label, tradition_rank
 from huafeng.serve.service import Result, Service
 from huafeng.serve.store import INPUT_MIME, check_sha
-from huafeng.serve.uploads import UploadError, check_upload, decode_upload
-from huafeng.story import MAX_CAPTION_CHARS, MAX_TITLE_CHARS
+from huafeng.serve.uploads import decode_upload
+from huafeng.story import MAX_CAPTION_CHARS
 
 _MAX_OFFSET = 10**9  # far past any history, far inside SQLite's signed 64-bit integers
 
@@ -222,77 +221,6 @@ def _look(name: str, strength: float, threads: int) -> Any:
 
 
 # --------------------------------------------------------------------------------- stories
-
-
-@router.post("/stories", status_code=202, summary="Queue a story: photos → styled strip (PNG) + GIF (+ MP4)")
-async def create_story(
-    request: Request,
-    photos: Annotated[list[UploadFile], File(description="2 or more photos, in story order")],
-    captions: Annotated[list[str] | None, Form(description="One caption per photo (may be empty)")] = None,
-    style: Annotated[str, Form(max_length=64)] = "default",
-    strength: Annotated[float, Form(ge=0.0, le=1.0)] = 1.0,
-    preserve_color: Annotated[bool, Form()] = False,
-    video: Annotated[bool, Form(description="Also make an MP4")] = False,
-    page_format: Annotated[
-        Literal["9:16", "1:1", "strip"], Form(alias="format", description="9:16 story, 1:1 post or strip")
-    ] = "9:16",
-    title: Annotated[str, Form(max_length=MAX_TITLE_CHARS, description="Title across the top")] = "",
-    balloon: Annotated[
-        Literal["auto", "box", "bubble"], Form(description="Caption boxes or speech balloons")
-    ] = "auto",
-) -> dict[str, Any]:
-    svc = service(request)
-    if not 1 <= len(photos) <= svc.settings.max_story_photos:
-        raise InputError(f"a story takes 1 to {svc.settings.max_story_photos} photos, got {len(photos)}")
-    caps = [c.strip() for c in (captions or [])]
-    if len(caps) > len(photos):
-        raise InputError(f"{len(caps)} captions for {len(photos)} photos")
-    if any(len(c) > MAX_CAPTION_CHARS for c in caps):
-        raise InputError(f"captions are at most {MAX_CAPTION_CHARS} characters")
-    info = resolve_style(style, allow_paths=False)
-    datas = []
-    for i, p in enumerate(photos):
-        data = await p.read()
-        # refuse now, not in the job — from the header, off the event loop, decoding no pixels
-        await run_in_threadpool(check_upload, data, f"photos[{i}]", svc.settings.max_pixels)
-        datas.append(data)
-    params = {
-        "style": info.name,
-        "strength": strength,
-        "preserve_color": preserve_color,
-        "captions": caps,
-        "video": video,
-        "format": page_format,
-        "title": title.strip() or None,
-        "balloon": balloon,
-    }
-    job = svc.submit_story(datas, params)
-    return job.public()
-
-
-@router.post("/videos", status_code=202, summary="Queue a video: a short clip → stylized MP4 (audio kept)")
-async def create_video(
-    request: Request,
-    video: Annotated[UploadFile, File(description="MP4/MOV/WebM/GIF clip, checked by content")],
-    style: Annotated[str, Form(max_length=64)] = "default",
-    strength: Annotated[float, Form(ge=0.0, le=1.0)] = 1.0,
-    preserve_color: Annotated[bool, Form()] = False,
-    temporal: Annotated[bool, Form(description="Carry texture along the motion (less flicker)")] = True,
-) -> dict[str, Any]:
-    svc = service(request)
-    info = resolve_style(style, allow_paths=False)
-    data = await video.read()
-    if not data:
-        raise UploadError("video: empty upload", 400)
-    probe = await run_in_threadpool(svc.check_video, data)
-    params = {
-        "style": info.name,
-        "strength": strength,
-        "preserve_color": preserve_color,
-        "temporal": temporal,
-        "source": probe,
-    }
-    return svc.submit_job("video", [data], params).public()
 
 
 # ------------------------------------------------------------------------------------ jobs

@@ -26,6 +26,7 @@ from huafeng import __version__
 from huafeng.errors import ImageTooLargeError, InputError
 from huafeng.serve.api import router
 from huafeng.serve.extras_api import router as extras_router
+from huafeng.serve.jobs_api import router as jobs_router
 from huafeng.serve.learn_api import router as learn_router
 from huafeng.serve.pool import Busy
 from huafeng.serve.service import Service, Timeout
@@ -77,6 +78,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     auth = [Depends(_token_dependency(settings.token))]
     app.include_router(router, dependencies=auth)
     app.include_router(extras_router, dependencies=auth)
+    app.include_router(jobs_router, dependencies=auth)
     app.include_router(learn_router, dependencies=auth)
 
     @app.get("/healthz", summary="Liveness and load", tags=["ops"])

@@ -73,7 +73,7 @@ def run_story(store: Store, settings: ServeSettings, job: Job, stopping: Stoppin
     story = make_story(
         photos,
         p.get("captions") or None,
-        resolve_style(p["style"], allow_paths=False),
+        job_style(p),
         opts,
         progress=progress,
     )
@@ -97,7 +97,7 @@ def run_video(store: Store, settings: ServeSettings, job: Job, stopping: Stoppin
     found = store.blob(job.inputs[0])
     if found is None:
         raise InputError("the input of this job is gone (deleted by retention?)")
-    info = resolve_style(p["style"], allow_paths=False)
+    info = job_style(p)
     opts = StylizeOptions(
         strength=float(p.get("strength", 1.0)),
         preserve_color=bool(p.get("preserve_color", False)),
@@ -125,6 +125,16 @@ def run_video(store: Store, settings: ServeSettings, job: Job, stopping: Stoppin
     shutil.rmtree(work, ignore_errors=True)
     store.add_history("video", p, sha, None, keep=settings.max_history)
     return {"video": sha}
+
+
+def job_style(params: dict[str, Any]) -> StyleInfo:
+    """A job's style: its instant look (the style code read when it was queued) or a style name."""
+    if params.get("style_code"):
+        from huafeng.infer.instant import style_for_code
+
+        info: StyleInfo = style_for_code(params["style_code"], name=str(params.get("style", "instant")))
+        return info
+    return resolve_style(params["style"], allow_paths=False)
 
 
 def style_ident(info: StyleInfo) -> str:

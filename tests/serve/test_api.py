@@ -224,6 +224,28 @@ def test_story_job_with_polling_and_events(client: TestClient) -> None:
         assert client.get("/api/v1/files/" + hashlib.sha256(data).hexdigest()).status_code == 404
 
 
+def test_story_in_the_instant_look(client: TestClient) -> None:
+    """``style_image`` on a story: the picture's code is read at queue time and kept in the job."""
+    from huafeng.imageio import Image, encode_image
+
+    red = encode_image(Image(rgb=np.full((160, 160, 3), (190, 40, 30), np.uint8)), "PNG")
+    files = [("photos", (f"{i}.jpg", photo_bytes(seed=i))) for i in range(2)] + [("style_image", ("s", red))]
+    r = client.post("/api/v1/stories", files=files, data={"format": "strip"})
+    assert r.status_code == 202, r.text
+    with client.stream("GET", f"/api/v1/jobs/{r.json()['id']}/events") as s:
+        assert '"status": "done"' in [line for line in s.iter_lines() if line.startswith("data:")][-1]
+    entry = client.get("/api/v1/history").json()[0]
+    assert entry["params"]["style"] == "instant" and len(entry["params"]["style_code"]) == 100
+    strip = read_image(client.get(entry["result"]).content).rgb.astype(float)
+    assert strip[..., 0].mean() > strip[..., 2].mean() + 5  # the red picture's look
+    photo = [("photos", ("a.jpg", photo_bytes()))]
+    both = client.post("/api/v1/stories", files=[*photo, ("style_image", ("s", red))], data={"style": "sepia"})
+    assert both.status_code == 400 and "not both" in _detail(both)
+    bad = client.post("/api/v1/stories", files=[*photo, ("style_image", ("s", b"nope"))])
+    assert bad.status_code == 415 and "style_image" in _detail(bad)
+    assert len(client.get("/api/v1/jobs").json()) == 1  # the refused ones queued nothing
+
+
 def test_story_and_job_bad_input(client: TestClient) -> None:
     ok = ("photos", ("a.jpg", photo_bytes()))
     assert client.post("/api/v1/stories", files=[ok], data={"style": "nope"}).status_code == 400

@@ -49,6 +49,22 @@ def test_video_job_runs_and_returns_an_mp4(client: TestClient, tmp_path: Path) -
     assert client.get("/api/v1/history").json()[0]["kind"] == "video"
 
 
+def test_a_video_in_the_instant_look(client: TestClient, tmp_path: Path) -> None:
+    from huafeng.imageio import encode_image
+
+    pic = encode_image(Image(rgb=np.full((160, 160, 3), (30, 60, 200), np.uint8)), "PNG")
+    files = {"video": ("c.mp4", _clip(tmp_path, frames=6)), "style_image": ("s", pic)}
+    r = client.post("/api/v1/videos", files=files)
+    assert r.status_code == 202, r.text
+    deadline = time.monotonic() + 60
+    while (job := client.get(f"/api/v1/jobs/{r.json()['id']}").json())["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
+    assert job["status"] == "done", job
+    params = client.get("/api/v1/history").json()[0]["params"]
+    assert params["style"] == "instant" and len(params["style_code"]) == 100
+
+
 def test_bad_videos_are_refused_before_queueing(client: TestClient, tmp_path: Path) -> None:
     r = client.post("/api/v1/videos", files={"video": ("c.mp4", b"not a video at all")})
     assert r.status_code in (400, 415) and str(tmp_path) not in r.text and "/tmp/" not in r.json()["detail"]

@@ -84,7 +84,7 @@ function look() {
 function form(blob, extra = {}) {
   const l = look(); const fd = new FormData();
   fd.append("image", blob, "photo");
-  if (S.styleImage) fd.append("style_image", S.styleImage, "style"); else fd.append("style", l.style);
+  styleField(fd);
   fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
   fd.append("filters", l.filters.join(",")); fd.append("caption", $("caption").value);
   if ($("look").value) fd.append("look", $("look").value);
@@ -206,9 +206,12 @@ async function loadLooks() {
 
 // ------------------------------------------------------------------------------ memes, stickers
 // memes and stickers are made from exactly what the preview shows: style, strength, colours, filters
+// the instant look (a picture's style) while it is on, as the preview shows; else the gallery's style
+function styleField(fd) {
+  if (S.styleImage) fd.append("style_image", S.styleImage, "style"); else fd.append("style", S.style);
+}
 function previewSettings(fd) {
-  const l = look(); // the instant look (a picture's style) when it is on, as the preview shows
-  if (S.styleImage) fd.append("style_image", S.styleImage, "style"); else fd.append("style", l.style);
+  const l = look(); styleField(fd);
   fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
   fd.append("filters", l.filters.join(","));
 }
@@ -308,13 +311,14 @@ $("video-file").addEventListener("change", (e) => { $("video-go").disabled = e.t
 $("video-go").addEventListener("click", async () => {
   const fd = new FormData();
   fd.append("video", $("video-file").files[0], "clip");
-  const l = look(); fd.append("style", l.style); fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
+  const l = look(); styleField(fd); fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
+  const name = S.styleImage ? "instant" : l.style;
   const bar = $("video-progress"); bar.hidden = false; bar.value = 0; $("video-go").disabled = true;
   try {
     const job = await (await api("/api/v1/videos", { method: "POST", body: fd })).json();
     followJob(job, bar, $("video-status"), $("video-go"), (j) => {
       $("video-result").replaceChildren(el("video", { src: j.results.video, controls: "", playsinline: "" }),
-        el("p", {}, el("a", { href: j.results.video, download: `huafeng-${l.style}.mp4`, text: "download (MP4)" })));
+        el("p", {}, el("a", { href: j.results.video, download: `huafeng-${name}.mp4`, text: "download (MP4)" })));
     });
   } catch (e) { status($("video-status"), e.message, true); $("video-go").disabled = false; }
 });
@@ -361,7 +365,7 @@ $("story-go").addEventListener("click", async () => {
   const fd = new FormData();
   files.forEach((f) => fd.append("photos", f, f.name));
   document.querySelectorAll("#story-captions input").forEach((i) => fd.append("captions", i.value));
-  const l = look(); fd.append("style", l.style); fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
+  const l = look(); styleField(fd); fd.append("strength", l.strength); fd.append("preserve_color", l.preserve_color);
   fd.append("format", $("story-format").value); fd.append("title", $("story-title").value);
   const bar = $("story-progress"); bar.hidden = false; bar.value = 0; $("story-go").disabled = true;
   try {
