@@ -74,6 +74,7 @@ def main() -> None:
     ap.add_argument("--color-weight", type=float, default=None, help="override the colour-statistics weight")
     ap.add_argument("--palette-weight", type=float, default=None, help="the colour-distribution weight")
     ap.add_argument("--style-views", type=int, default=None, help="framings averaged into the targets")
+    ap.add_argument("--crop", type=int, default=None, help="training crop side (photos at 1.25x)")
     ap.add_argument("--name", default="learn_style", help="results file stem")
     ap.add_argument(
         "--judge",
@@ -163,6 +164,7 @@ _OVERRIDES = (
     "render_detail",
     "learn_detail",
     "style_views",
+    "crop",
 )
 
 
