@@ -90,10 +90,15 @@ def story(
     ] = 480,
     columns: Annotated[int, typer.Option(min=0, help="Panels per row of a strip (0 = auto).")] = 0,
     video: Annotated[bool, typer.Option("--mp4", help="Also write OUT.mp4 (needs the video extra).")] = False,
+    style_image: Annotated[
+        Path | None,
+        typer.Option("--style-image", help="Instant: every panel looks like this picture (its style code)."),
+    ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
 ) -> None:
     """Make a story snippet: photos (+ captions, a title) → one styled comic page and a GIF."""
     from huafeng import imageio
+    from huafeng.infer.styles import StyleInfo
     from huafeng.story import StoryOptions, make_story, write_story
 
     caps: list[str | None] = []
@@ -113,7 +118,15 @@ def story(
         balloon=balloon,
     )
     imgs = [imageio.read_image(p) for p in photos]
-    result = make_story(imgs, caps[: len(imgs)], style, opts)
+    look: str | StyleInfo = style
+    if style_image is not None:
+        if style != "default":
+            raise InputError("give either --style or --style-image, not both")
+        from huafeng.infer.instant import look_like
+
+        look, _, how = look_like(imageio.read_image(style_image).rgb)
+        err.print(f"instant look: {how}")
+    result = make_story(imgs, caps[: len(imgs)], look, opts)
     for note in result.notes:
         err.print(f"note: {note}")
     for p in write_story(result, output, video=video, overwrite=overwrite, protect=photos):

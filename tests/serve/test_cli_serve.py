@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from typer.testing import CliRunner
 
 from huafeng.cli import app
@@ -46,3 +47,27 @@ def test_story_cli_writes_strip_and_gif(tmp_path: Path) -> None:
     assert strip.size[0] > 2 * 96 and out.with_suffix(".gif").read_bytes()[:6] == b"GIF89a"
     again = runner.invoke(app, ["story", *photos, "-s", "sepia", "-o", str(out)])
     assert again.exit_code != 0  # refuses to overwrite without --overwrite
+
+
+def test_story_cli_in_the_instant_look(tmp_path: Path) -> None:
+    from huafeng.imageio import Image, write_image
+
+    photos = []
+    for i in range(2):
+        p = tmp_path / f"{i}.jpg"
+        p.write_bytes(photo_bytes(seed=i))
+        photos.append(str(p))
+    pics = {}
+    for name, rgb in (("red", (190, 40, 30)), ("blue", (30, 60, 200))):
+        pics[name] = tmp_path / f"{name}.png"
+        write_image(pics[name], Image(rgb=np.full((160, 160, 3), rgb, np.uint8)))
+    reds = {}
+    for name, pic in pics.items():
+        out = tmp_path / f"story_{name}"
+        args = ["--style-image", str(pic), "--format", "strip", "--panel", "96", "-o", str(out)]
+        r = runner.invoke(app, ["story", *photos, *args])
+        assert r.exit_code == 0, r.output
+        reds[name] = read_image(out.with_suffix(".png")).rgb[..., 0].astype(float).mean()
+    assert reds["red"] > reds["blue"] + 5  # each picture's own look
+    both = runner.invoke(app, ["story", *photos, "-s", "sepia", "--style-image", str(pics["red"]), "-o", "x"])
+    assert both.exit_code != 0 and "not both" in str(both.exception)  # main() prints it and exits 2
