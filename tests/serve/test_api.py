@@ -239,7 +239,8 @@ def test_story_in_the_instant_look(client: TestClient) -> None:
     strip = read_image(client.get(entry["result"]).content).rgb.astype(float)
     assert strip[..., 0].mean() > strip[..., 2].mean() + 5  # the red picture's look
     photo = [("photos", ("a.jpg", photo_bytes()))]
-    both = client.post("/api/v1/stories", files=[*photo, ("style_image", ("s", red))], data={"style": "sepia"})
+    with_red = [*photo, ("style_image", ("s", red))]
+    both = client.post("/api/v1/stories", files=with_red, data={"style": "sepia"})
     assert both.status_code == 400 and "not both" in _detail(both)
     bad = client.post("/api/v1/stories", files=[*photo, ("style_image", ("s", b"nope"))])
     assert bad.status_code == 415 and "style_image" in _detail(bad)
