@@ -34,6 +34,15 @@ router = APIRouter(prefix="/api/v1")
 FORMATS = {"jpeg": "JPEG", "jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
 
 
+#: The instant look (``style_image``): a picture to look like, its style code read at once, instead
+#: of a style name. One form field for every route that takes a style (stylize, memes, stickers,
+#: stories, videos).
+StyleImage = Annotated[
+    UploadFile | None,
+    File(description="Instant: look like this picture (its style code, read at once) instead of a style"),
+]
+
+
 def service(request: Request) -> Service:
     svc: Service = request.app.state.service
     return svc
@@ -136,10 +145,7 @@ async def stylize(
     caption: Annotated[str, Form(max_length=MAX_CAPTION_CHARS)] = "",
     format: Annotated[str, Form(description="jpeg, png or webp (default: png with alpha, else jpeg)")] = "",
     save: Annotated[bool, Form(description="Keep the result in the history")] = False,
-    style_image: Annotated[
-        UploadFile | None,
-        File(description="Instant: look like this picture (its style code, read at once) instead of a style"),
-    ] = None,
+    style_image: StyleImage = None,
 ) -> Response:
     svc = service(request)
     if style_image is not None and style:

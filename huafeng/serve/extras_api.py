@@ -16,7 +16,7 @@ from huafeng.errors import InputError
 from huafeng.imageio import encode_animation, encode_image
 from huafeng.infer.engine import StylizeOptions
 from huafeng.infer.styles import resolve_style
-from huafeng.serve.api import FORMATS, parse_filters, service
+from huafeng.serve.api import FORMATS, StyleImage, parse_filters, service
 from huafeng.serve.service import MIME, fit_side
 from huafeng.serve.uploads import decode_upload
 
@@ -41,12 +41,6 @@ def looks() -> list[dict[str, Any]]:
 
 def _style_or_none(style: str) -> str | None:
     return resolve_style(style, allow_paths=False).name if style.strip() else None
-
-
-#: The instant look, as on ``POST /api/v1/stylize``: the picture's style code instead of a style name.
-StyleImage = Annotated[
-    UploadFile | None, File(description="Instant: look like this picture (its style code) instead of a style")
-]
 
 
 async def _style_source(style: str, style_image: UploadFile | None) -> tuple[str | None, bytes | None]:

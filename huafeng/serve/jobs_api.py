@@ -15,16 +15,11 @@ from starlette.concurrency import run_in_threadpool
 
 from huafeng.errors import InputError
 from huafeng.infer.styles import resolve_style
-from huafeng.serve.api import service
-from huafeng.serve.uploads import UploadError, check_upload, decode_upload
+from huafeng.serve.api import StyleImage, service
+from huafeng.serve.uploads import UploadError, check_upload
 from huafeng.story import MAX_CAPTION_CHARS, MAX_TITLE_CHARS
 
 router = APIRouter(prefix="/api/v1")
-
-#: The instant look, as on ``POST /api/v1/stylize``: a picture's style instead of a style name.
-StyleImage = Annotated[
-    UploadFile | None, File(description="Instant: look like this picture (its style code) instead of a style")
-]
 
 
 async def _style_source(
@@ -38,14 +33,8 @@ async def _style_source(
         raise InputError("give either style or style_image, not both")
     picture = await style_image.read()
 
-    def read() -> list[float]:
-        from huafeng.infer.style_code import predict_code
-
-        pic = decode_upload(picture, "style_image", svc.settings.max_pixels)
-        threads = svc.settings.threads_per_worker or 0
-        return [round(float(c), 6) for c in predict_code([pic.rgb], threads=threads)]
-
-    return "instant", await svc.run(read)
+    code = await svc.run(lambda: svc.instant_code(picture))
+    return "instant", [round(float(c), 6) for c in code]
 
 
 def _style_params(name: str, code: list[float] | None) -> dict[str, Any]:

@@ -121,14 +121,20 @@ class Service:
         info = resolve_style(style, allow_paths=False)
         return Stylizer(info, threads=self.settings.threads_per_worker)
 
-    def instant_stylizer(self, picture: bytes) -> Stylizer:
-        """``style_image``: the uploaded picture's style code on the shipped arbitrary network
-        (:func:`huafeng.infer.instant.code_style`). Runs on a worker thread (it decodes)."""
-        from huafeng.infer.instant import code_style
+    def instant_code(self, picture: bytes) -> Any:
+        """``style_image``: the uploaded picture's 100-number style code
+        (:func:`huafeng.infer.style_code.predict_code`). Runs on a worker thread (it decodes)."""
+        from huafeng.infer.style_code import predict_code
 
         pic = decode_upload(picture, "style_image", self.settings.max_pixels)
-        threads = self.settings.threads_per_worker
-        return Stylizer(code_style([pic.rgb], threads=threads or 0), threads=threads)
+        return predict_code([pic.rgb], threads=self.settings.threads_per_worker or 0)
+
+    def instant_stylizer(self, picture: bytes) -> Stylizer:
+        """``style_image``: that code on the shipped arbitrary network
+        (:func:`huafeng.infer.instant.style_for_code`). Runs on a worker thread (it decodes)."""
+        from huafeng.infer.instant import style_for_code
+
+        return Stylizer(style_for_code(self.instant_code(picture)), threads=self.settings.threads_per_worker)
 
     def stylize(
         self,

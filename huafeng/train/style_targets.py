@@ -25,8 +25,8 @@ Refs = list[list[Targets]]
 def framings(img: torch.Tensor, n: int) -> list[torch.Tensor]:
     """``n`` framings of a 1×3×H×W painting: as is, mirrored, 2% then 4% more cut per side, mirrored."""
     out = []
+    h, w = img.shape[-2:]
     for cut in (0.0, 0.02, 0.04):
-        h, w = img.shape[-2:]
         dy, dx = round(h * cut), round(w * cut)
         v = img[..., dy : h - dy, dx : w - dx]
         out += [v, v.flip(-1)]

@@ -30,12 +30,16 @@ def test_serve_refuses_a_public_bind_without_token(tmp_path: Path) -> None:
     assert e.value.code == 2
 
 
-def test_story_cli_writes_strip_and_gif(tmp_path: Path) -> None:
-    photos = []
-    for i in range(2):
-        p = tmp_path / f"{i}.jpg"
+def _photos(tmp_path: Path, n: int = 2) -> list[str]:
+    """``n`` small photo files, as paths for the command line."""
+    paths = [tmp_path / f"{i}.jpg" for i in range(n)]
+    for i, p in enumerate(paths):
         p.write_bytes(photo_bytes(seed=i))
-        photos.append(str(p))
+    return [str(p) for p in paths]
+
+
+def test_story_cli_writes_strip_and_gif(tmp_path: Path) -> None:
+    photos = _photos(tmp_path)
     caps = tmp_path / "caps.txt"
     caps.write_text("第一天\nday two\n", encoding="utf-8")
     out = tmp_path / "story"
@@ -52,11 +56,7 @@ def test_story_cli_writes_strip_and_gif(tmp_path: Path) -> None:
 def test_story_cli_in_the_instant_look(tmp_path: Path) -> None:
     from huafeng.imageio import Image, write_image
 
-    photos = []
-    for i in range(2):
-        p = tmp_path / f"{i}.jpg"
-        p.write_bytes(photo_bytes(seed=i))
-        photos.append(str(p))
+    photos = _photos(tmp_path)
     pics = {}
     for name, rgb in (("red", (190, 40, 30)), ("blue", (30, 60, 200))):
         pics[name] = tmp_path / f"{name}.png"
