@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import threading
 import warnings
 from pathlib import Path
 from typing import BinaryIO
@@ -17,6 +18,10 @@ from huafeng.errors import ImageTooLargeError, InputError
 from huafeng.imageio._types import _SRGB, _SRGB_BYTES, Image, Source, _open_formats, heif_loaded
 
 # --------------------------------------------------------------------------------------- reading
+
+# Pillow's bomb limit is a module global: batch stylization opens photos on several threads, and
+# one thread restoring it while another opens a huge header made Pillow raise its own error.
+_PIL_LIMIT_LOCK = threading.Lock()
 
 
 def _open(src: Source, max_pixels: int | None) -> PILImage.Image:
@@ -39,16 +44,19 @@ def _open(src: Source, max_pixels: int | None) -> PILImage.Image:
         fp = src
     # Pillow's own bomb check warns at MAX_IMAGE_PIXELS and raises at 2x; we check the header size
     # ourselves against our limit before any pixel is decoded, and silence Pillow's warning.
-    saved = PILImage.MAX_IMAGE_PIXELS
-    PILImage.MAX_IMAGE_PIXELS = None
-    try:
-        im = _open_pil(fp)
-    except UnidentifiedImageError:
-        raise InputError(f"{name}: not an image file, or a format huafeng cannot read") from None
-    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as e:
-        raise InputError(f"{name}: cannot read image ({_short(e)})") from None
-    finally:
-        PILImage.MAX_IMAGE_PIXELS = saved
+    with _PIL_LIMIT_LOCK:
+        saved = PILImage.MAX_IMAGE_PIXELS
+        PILImage.MAX_IMAGE_PIXELS = None
+        try:
+            im = _open_pil(fp)
+        except UnidentifiedImageError:
+            raise InputError(f"{name}: not an image file, or a format huafeng cannot read") from None
+        except PILImage.DecompressionBombError as e:
+            raise ImageTooLargeError(f"{name}: {_short(e)}") from None
+        except (OSError, ValueError, SyntaxError, EOFError, struct.error) as e:
+            raise InputError(f"{name}: cannot read image ({_short(e)})") from None
+        finally:
+            PILImage.MAX_IMAGE_PIXELS = saved
     w, h = im.size
     if w <= 0 or h <= 0:
         raise InputError(f"{name}: image has no pixels ({w}x{h})")
