@@ -75,6 +75,7 @@ def main() -> None:
     ap.add_argument("--palette-weight", type=float, default=None, help="the colour-distribution weight")
     ap.add_argument("--style-views", type=int, default=None, help="framings averaged into the targets")
     ap.add_argument("--crop", type=int, default=None, help="training crop side (photos at 1.25x)")
+    ap.add_argument("--style-side", type=int, default=None, help="short side of the painting targets")
     ap.add_argument("--name", default="learn_style", help="results file stem")
     ap.add_argument(
         "--judge",
@@ -165,6 +166,7 @@ _OVERRIDES = (
     "learn_detail",
     "style_views",
     "crop",
+    "style_side",
 )
 
 

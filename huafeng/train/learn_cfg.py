@@ -77,6 +77,10 @@ class LearnCfg:
     style_views: int = 6
     """Framings of each image averaged into its fixed targets (``data.style_views``): with one, a
     learnt style followed a few pixels of border crop (session 12, docs/learn_style.md)."""
+    style_side: int | None = None
+    """Short side of the paintings' fixed targets; None = the photos' side (crop × 1.25). Through the
+    render lift G draws at ``crop × render_lift`` and the loss sees that magnified, so a painting at
+    ``crop / render_lift`` keeps the painting's marks the size they are next to G's at inference."""
     crop: int = 256
     batch: int = 4
     lr: float = 1e-2
@@ -107,5 +111,7 @@ class LearnCfg:
             raise InputError("--from picks a style of the multistyle base; add --base multistyle")
         if self.render_detail is not None and not 0 < self.render_detail < 2:
             raise InputError(f"render_detail must be in (0, 2), got {self.render_detail}")
+        if self.style_side is not None and not self.crop <= self.style_side <= 1024:
+            raise InputError(f"style_side must be {self.crop}..1024 (>= the crop), got {self.style_side}")
         if self.crop % 4 or self.crop < 64:
             raise InputError(f"crop must be a multiple of 4 and >= 64, got {self.crop}")

@@ -118,7 +118,7 @@ def _recipe(
                 "content": [str(p.resolve()) for p in photos],
                 "style": [str(p.resolve()) for p in images],
                 "image_size": side,
-                "style_size": side,
+                "style_size": cfg.style_side or side,
                 "crop_size": cfg.crop,
                 "crop_scale": [0.4, 1.0],
                 "style_border": 0.02,

@@ -161,3 +161,17 @@ def test_colour_terms_default_per_base() -> None:
     assert ls.LearnCfg(palette_weight=3.0, color_weight=1.0).palette_weight == 3.0
     with pytest.raises(InputError, match="palette-weight"):
         ls.LearnCfg(palette_weight=-1.0)
+
+
+def test_style_side_sets_the_painting_targets_scale(painting: Path) -> None:
+    """``style_side`` is the short side the painting's fixed targets are computed at; None keeps the
+    photos' side; below the crop it is refused."""
+    from dataclasses import replace
+
+    photos = ls.default_photos()
+    plain = ls.plan_recipe("a", [painting], photos, TINY, lambda m: None)
+    assert plain.data.style_size == plain.data.image_size
+    big = ls.plan_recipe("b", [painting], photos, replace(TINY, style_side=200), lambda m: None)
+    assert big.data.style_size == 200 and big.data.image_size == plain.data.image_size
+    with pytest.raises(InputError, match="style_side"):
+        replace(TINY, style_side=32)
