@@ -43,6 +43,13 @@ StyleImage = Annotated[
 ]
 
 
+def one_style_source(style: str | None, style_image: UploadFile | None, unset: str = "") -> None:
+    """A 400 when both a style name and a ``style_image`` are given. ``unset`` is the route's own
+    default for ``style`` (jobs default to ``"default"``), which counts as not given."""
+    if style_image is not None and (style or "").strip() not in ("", unset):
+        raise InputError("give either style or style_image, not both")
+
+
 def service(request: Request) -> Service:
     svc: Service = request.app.state.service
     return svc
@@ -148,8 +155,7 @@ async def stylize(
     style_image: StyleImage = None,
 ) -> Response:
     svc = service(request)
-    if style_image is not None and style:
-        raise InputError("give either style or style_image, not both")
+    one_style_source(style, style_image)
     fmt = None
     if format:
         fmt = FORMATS.get(format.lower())

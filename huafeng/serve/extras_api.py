@@ -16,7 +16,7 @@ from huafeng.errors import InputError
 from huafeng.imageio import encode_animation, encode_image
 from huafeng.infer.engine import StylizeOptions
 from huafeng.infer.styles import resolve_style
-from huafeng.serve.api import FORMATS, StyleImage, parse_filters, service
+from huafeng.serve.api import FORMATS, StyleImage, one_style_source, parse_filters, service
 from huafeng.serve.service import MIME, fit_side
 from huafeng.serve.uploads import decode_upload
 
@@ -45,8 +45,7 @@ def _style_or_none(style: str) -> str | None:
 
 async def _style_source(style: str, style_image: UploadFile | None) -> tuple[str | None, bytes | None]:
     """``(style name or None, style picture bytes or None)``; both given is a 400 before the queue."""
-    if style_image is not None and style.strip():
-        raise InputError("give either style or style_image, not both")
+    one_style_source(style, style_image)
     return _style_or_none(style), (await style_image.read() if style_image is not None else None)
 
 

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from huafeng.errors import InputError
 from huafeng.infer.styles import resolve_style
-from huafeng.serve.api import StyleImage, service
+from huafeng.serve.api import StyleImage, one_style_source, service
 from huafeng.serve.uploads import UploadError, check_upload
 from huafeng.story import MAX_CAPTION_CHARS, MAX_TITLE_CHARS
 
@@ -29,8 +29,7 @@ async def _style_source(
     non-picture is a 415 before anything is queued)."""
     if style_image is None:
         return resolve_style(style, allow_paths=False).name, None
-    if style.strip() not in ("", "default"):
-        raise InputError("give either style or style_image, not both")
+    one_style_source(style, style_image, unset="default")
     picture = await style_image.read()
 
     code = await svc.run(lambda: svc.instant_code(picture))
