@@ -119,14 +119,15 @@ def story(
     )
     imgs = [imageio.read_image(p) for p in photos]
     look: str | StyleInfo = style
+    palette = None  # set only on the fallback path, as in ``stylize --style-image``
     if style_image is not None:
         if style != "default":
             raise InputError("give either --style or --style-image, not both")
         from huafeng.infer.instant import look_like
 
-        look, _, how = look_like(imageio.read_image(style_image).rgb)
+        look, palette, how = look_like(imageio.read_image(style_image).rgb)
         err.print(f"instant look: {how}")
-    result = make_story(imgs, caps[: len(imgs)], look, opts)
+    result = make_story(imgs, caps[: len(imgs)], look, opts, palette=palette)
     for note in result.notes:
         err.print(f"note: {note}")
     for p in write_story(result, output, video=video, overwrite=overwrite, protect=photos):

@@ -135,8 +135,11 @@ def make_story(
     opts: StoryOptions | None = None,
     *,
     progress: Progress | None = None,
+    palette: np.ndarray | None = None,
 ) -> Story:
-    """Stylize every photo with one style, match their tones, caption them, lay out the page."""
+    """Stylize every photo with one style, match their tones, caption them, lay out the page.
+    ``palette``: a picture whose colours each panel takes after stylizing (the instant look's
+    fallback without the style-code predictor, as ``huafeng stylize --style-image`` does)."""
     opts = opts or StoryOptions()
     caps = _check(photos, captions)
     title = opts.title.strip() if opts.title and opts.title.strip() else None
@@ -156,7 +159,12 @@ def make_story(
             progress(i / (len(photos) + 1), f"stylizing photo {i + 1} of {len(photos)}")
         crop = pages.crop_cover(photo.rgb, (cell[2], cell[3]), pages.focus(photo.rgb))
         crops.append(crop)
-        styled.append(stylizer.stylize_array(crop, sopts))
+        out = stylizer.stylize_array(crop, sopts)
+        if palette is not None:
+            from huafeng.infer.instant import palette_transfer
+
+            out = palette_transfer(out, palette, 0.7 * opts.strength)
+        styled.append(out)
     if progress:
         progress(len(photos) / (len(photos) + 1), "matching tones and laying out")
     toned = normalize_tones(styled, opts.normalize)
