@@ -76,6 +76,12 @@ def main() -> None:
     ap.add_argument("--style-views", type=int, default=None, help="framings averaged into the targets")
     ap.add_argument("--crop", type=int, default=None, help="training crop side (photos at 1.25x)")
     ap.add_argument("--style-side", type=int, default=None, help="short side of the painting targets")
+    ap.add_argument(
+        "--style-scales",
+        type=lambda v: tuple(float(x) for x in v.split(",")),
+        default=None,
+        help="image scales of the Gram loss, e.g. 1,0.5",
+    )
     ap.add_argument("--name", default="learn_style", help="results file stem")
     ap.add_argument(
         "--judge",
@@ -167,6 +173,7 @@ _OVERRIDES = (
     "style_views",
     "crop",
     "style_side",
+    "style_scales",
 )
 
 

@@ -84,6 +84,9 @@ class LossCfg:
     """MobileNetV2 taps for the Gram loss; empty = the perceptual module's measured defaults."""
     style_tap_weights: tuple[float, ...] = ()
     """Per-tap weights (same length as ``style_taps``), e.g. to favour deeper taps; empty = equal."""
+    style_scales: tuple[float, ...] = (1.0,)
+    """Image scales the Gram loss reads its taps at (output and painting alike): 0.5 adds the taps on
+    a half-size copy, whose deepest sees the coarse layout no full-size tap does (train/terms.py)."""
     content_taps: tuple[str, ...] = ()
     """Taps for the content loss; empty = the perceptual module's default (block 7)."""
     style_target: StyleTarget = "sample"
@@ -100,6 +103,11 @@ class LossCfg:
             not self.style_tap_weights or len(self.style_tap_weights) == len(self.style_taps),
             f"loss.style_tap_weights: {len(self.style_tap_weights)} weights for "
             f"{len(self.style_taps)} style_taps (give one per tap, or none)",
+        )
+        sc = self.style_scales
+        check(
+            len(sc) >= 1 and len(set(sc)) == len(sc) and all(0.125 <= v <= 1 for v in sc),
+            f"loss.style_scales: distinct scales in [0.125, 1], at least one; got {list(sc)}",
         )
 
 

@@ -12,7 +12,7 @@ never runs someone else's code.
 (Styles are files and plugins rather than factories: :func:`huafeng.infer.styles.list_styles` and
 :func:`~huafeng.infer.styles.resolve_style` are their list/create pair, plugin styles discovered
 once per process. The loss terms of style training are a table, ``PERCEPTUAL_TERMS`` in
-:mod:`huafeng.train.style_task`.)
+:mod:`huafeng.train.terms`.)
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from huafeng.losses.perceptual import (
     MobileNetV2Features,
     content_loss,
     gram,
+    rescaled,
+    scale_key,
     style_loss,
 )
 from huafeng.losses.regularizers import cycle_loss, identity_loss, tv_loss
@@ -32,7 +34,9 @@ __all__ = [
     "palette_loss",
     "palette_quantiles",
     "r1_penalty",
+    "rescaled",
     "rgb_to_lab",
+    "scale_key",
     "style_loss",
     "tv_loss",
 ]

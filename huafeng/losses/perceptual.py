@@ -271,6 +271,20 @@ def gram(features: torch.Tensor) -> torch.Tensor:
     return f @ f.transpose(1, 2) / (c * h * w)
 
 
+def scale_key(tap: str, scale: float) -> str:
+    """The name of ``tap`` read on a copy of the image at ``scale`` (1: the tap's own name)."""
+    return tap if scale == 1 else f"{tap}@{scale:g}"
+
+
+def rescaled(img: torch.Tensor, scale: float) -> torch.Tensor:
+    """(N, 3, H, W) images at ``scale`` of their size (antialiased; 1: as they are), for a Gram
+    loss that sees coarser structure with the same taps."""
+    if scale == 1:
+        return img
+    size = [max(16, round(d * scale)) for d in img.shape[-2:]]
+    return F.interpolate(img, size=size, mode="bilinear", antialias=True, align_corners=False)
+
+
 def _pairs(
     pred: Mapping[str, torch.Tensor] | Sequence[torch.Tensor],
     target: Mapping[str, torch.Tensor] | Sequence[torch.Tensor],

@@ -81,6 +81,9 @@ class LearnCfg:
     """Short side of the paintings' fixed targets; None = the photos' side (crop × 1.25). Through the
     render lift G draws at ``crop × render_lift`` and the loss sees that magnified, so a painting at
     ``crop / render_lift`` keeps the painting's marks the size they are next to G's at inference."""
+    style_scales: tuple[float, ...] = (1.0,)
+    """Image scales the Gram loss reads at (``loss.style_scales``); (1, 0.5) adds a half-size copy,
+    whose deepest tap sees the painting's coarse layout."""
     crop: int = 256
     batch: int = 4
     lr: float = 1e-2

@@ -112,6 +112,7 @@ def _recipe(
                 "tv": cfg.tv_weight,
                 "adversarial": cfg.adversarial if critic else 0.0,
                 "style_target": "fixed",
+                "style_scales": list(cfg.style_scales),
             },
             "data": {
                 "root": "/",

@@ -10,6 +10,8 @@ to be.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from torch import nn
@@ -20,6 +22,37 @@ from huafeng import losses
 Targets = tuple[dict[str, torch.Tensor], tuple[torch.Tensor, torch.Tensor], torch.Tensor]
 
 Refs = list[list[Targets]]
+
+
+@dataclass(frozen=True)
+class StyleTaps:
+    """Where the Gram loss reads the images: MobileNetV2 taps, their weights, and the scales.
+
+    Why scales (``loss.style_scales``): the deepest default tap sees a 256 px crop as a 16 × 16 grid,
+    so nothing in the loss sees layout at the grid the judge's coarsest stage does (8 × 8); the same
+    taps on a half-size copy do (docs/learn_style.md, session 13)."""
+
+    taps: tuple[str, ...] = losses.STYLE_TAPS
+    weights: dict[str, float] | None = None
+    scales: tuple[float, ...] = (1.0,)
+
+    def entries(self) -> list[tuple[str, str, float]]:
+        """(Gram key, tap, scale) of every Gram the loss compares."""
+        return [(losses.scale_key(t, s), t, s) for s in self.scales for t in self.taps]
+
+    def key_weights(self) -> dict[str, float] | None:
+        if self.weights is None:
+            return None
+        return {k: self.weights.get(t, 1.0) for k, t, _ in self.entries()}
+
+
+def grams_at_scales(net: nn.Module, img: torch.Tensor, st: StyleTaps) -> dict[str, torch.Tensor]:
+    """The Grams of ``img`` at every tap and scale of ``st``, by :func:`losses.scale_key`."""
+    out: dict[str, torch.Tensor] = {}
+    for s in st.scales:
+        feats = net(losses.rescaled(img, s))
+        out |= {losses.scale_key(t, s): losses.gram(feats[t]) for t in st.taps}
+    return out
 
 
 def framings(img: torch.Tensor, n: int) -> list[torch.Tensor]:
@@ -37,20 +70,21 @@ def framings(img: torch.Tensor, n: int) -> list[torch.Tensor]:
 def reference_targets(
     net: nn.Module | None,
     refs: list[list[torch.Tensor]],
-    taps: tuple[str, ...],
+    taps: tuple[str, ...] | StyleTaps,
     device: torch.device,
     views: int = 1,
 ) -> Refs:
-    """Grams, colour statistics and palette quantiles of each whole reference painting, computed once:
-    each the mean over ``views`` framings (:func:`framings`; ``data.style_views``)."""
+    """Grams (at every tap and scale of ``taps``), colour statistics and palette quantiles of each
+    whole reference painting, computed once: each the mean over ``views`` framings
+    (:func:`framings`; ``data.style_views``)."""
+    st = taps if isinstance(taps, StyleTaps) else StyleTaps(taps)
     out: Refs = []
     for group in refs:
         items = []
         for img in group:
             per_view = []
             for v in framings(img.to(device), views):
-                feats = net(v) if net is not None else {}
-                grams = {t: losses.gram(feats[t]) for t in taps if t in feats}
+                grams = grams_at_scales(net, v, st) if net is not None else {}
                 per_view.append((grams, losses.color_stats(v), losses.palette_quantiles(v)))
             items.append(mean_targets(per_view))
         out.append(items)

@@ -16,15 +16,12 @@ in CycleGAN's reference code), then D. The loop (:mod:`huafeng.train.loop`) owns
 around that: learning-rate schedule, EMA, per-step seeds, logging, samples, checkpoints, resume.
 
 How to add a loss term: write the pure function in :mod:`huafeng.losses`, give it a weight in
-:class:`huafeng.config.LossCfg` and add one entry to :data:`PERCEPTUAL_TERMS`.
+:class:`huafeng.config.LossCfg` and add one entry to :data:`huafeng.train.terms.PERCEPTUAL_TERMS`.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +38,8 @@ from huafeng.train.ema import EMA
 from huafeng.train.precision import autocast_dtype
 from huafeng.train.render_lift import lifted
 from huafeng.train.samples import style_samples
-from huafeng.train.style_targets import Targets, pick_targets, reference_targets
+from huafeng.train.style_targets import StyleTaps, pick_targets, reference_targets
+from huafeng.train.terms import PERCEPTUAL_TERMS, perceptual
 
 
 class StyleTask:
@@ -82,11 +80,12 @@ class StyleTask:
         # fp16 needs loss scaling (its range underflows small gradients); bf16 and fp32 do not.
         fp16 = self.amp_dtype is torch.float16
         self.scalers = {k: torch.amp.GradScaler(self.device.type, enabled=fp16) for k in ("g", "d")}
-        self.style_taps = lc.style_taps or losses.STYLE_TAPS
+        style_taps = lc.style_taps or losses.STYLE_TAPS
         self.content_taps = lc.content_taps or losses.CONTENT_TAPS
         w = lc.style_tap_weights
-        self.tap_weights = dict(zip(self.style_taps, w, strict=True)) if w else None
-        taps = tuple(dict.fromkeys((*self.style_taps, *self.content_taps)))
+        weights = dict(zip(style_taps, w, strict=True)) if w else None
+        self.style = StyleTaps(style_taps, weights, lc.style_scales)
+        taps = tuple(dict.fromkeys((*style_taps, *self.content_taps)))
         self.feat_net = (
             losses.MobileNetV2Features(taps).to(self.device) if lc.content > 0 or lc.style > 0 else None
         )
@@ -117,8 +116,8 @@ class StyleTask:
         self.photos = make_loader(self.data.photos, d, seed=seed, stream=PHOTOS, **kw)
         self.paintings = make_loader(self.data.paintings, d, seed=seed, stream=PAINTINGS, **kw)
         refs = self.data.references
-        taps, views = self.style_taps, d.style_views
-        self.refs = reference_targets(self.feat_net, refs, taps, self.device, views) if refs else None
+        views = d.style_views
+        self.refs = reference_targets(self.feat_net, refs, self.style, self.device, views) if refs else None
         sx = self.data.sample_photos
         self.sample_x = sx[..., : _floor(sx.shape[-2], self.multiple), : _floor(sx.shape[-1], self.multiple)]
         self.sample_x = self.sample_x.to(self.device)
@@ -203,17 +202,8 @@ class StyleTask:
                 else None
             )
             with torch.autocast(self.device.type, enabled=False):
-                terms |= _perceptual(
-                    lc,
-                    self.feat_net,
-                    fake.float(),
-                    x,
-                    y,
-                    tgt,
-                    self.style_taps,
-                    self.content_taps,
-                    self.tap_weights,
-                )
+                images = (fake.float(), x, y)
+                terms |= perceptual(lc, self.feat_net, images, tgt, self.style, self.content_taps)
             w = self.weights(gamma)
             loss_g = sum((w[k] * v for k, v in terms.items()), torch.zeros((), device=self.device))
         opt = self.optimizers["g"]
@@ -311,82 +301,6 @@ def _d_loss(
     loss = losses.d_loss(kind, real_logits, _judge(d, fake, labels))
     r1 = losses.r1_penalty(real_logits, real) if r1_weight > 0 else torch.zeros((), device=real.device)
     return loss, r1
-
-
-@dataclass
-class TermInputs:
-    """What a perceptual term may look at; features are computed once, on first use."""
-
-    lc: Any  # the run's LossCfg
-    net: nn.Module | None
-    fake: torch.Tensor
-    x: torch.Tensor
-    y: torch.Tensor
-    tgt: Targets | None
-    style_taps: tuple[str, ...]
-    content_taps: tuple[str, ...]
-    tap_weights: dict[str, float] | None
-
-    @functools.cached_property
-    def fake_feats(self) -> dict[str, torch.Tensor]:
-        assert self.net is not None  # built whenever content or style has a weight
-        return self.net(self.fake)  # type: ignore[no-any-return]
-
-    @functools.cached_property
-    def photo_feats(self) -> dict[str, torch.Tensor]:
-        assert self.net is not None
-        with torch.no_grad():  # a target only
-            return self.net(self.x)  # type: ignore[no-any-return]
-
-    @functools.cached_property
-    def grams(self) -> dict[str, torch.Tensor]:
-        """Fixed reference Grams, else each photo's paired painting crop's."""
-        if self.tgt is not None:
-            return self.tgt[0]
-        assert self.net is not None
-        with torch.no_grad():
-            py = self.net(self.y)
-        return {t: losses.gram(py[t]) for t in self.style_taps}
-
-
-def _content(t: TermInputs) -> torch.Tensor:
-    taps = t.content_taps  # relative: α means the same whatever the tap's activation scale
-    return losses.content_loss(
-        {k: t.fake_feats[k] for k in taps}, {k: t.photo_feats[k] for k in taps}, relative=True
-    )
-
-
-def _style(t: TermInputs) -> torch.Tensor:
-    feats = {k: t.fake_feats[k] for k in t.style_taps}
-    return losses.style_loss(feats, t.grams, relative=True, layer_weights=t.tap_weights)
-
-
-#: The perceptual terms of the G step, by the name of their weight in ``LossCfg``. How to add a
-#: loss: write the pure function in :mod:`huafeng.losses`, add its weight to ``LossCfg`` and one
-#: entry here; the G step computes every term whose weight is > 0 and sums them weighted.
-PERCEPTUAL_TERMS: dict[str, Callable[[TermInputs], torch.Tensor]] = {
-    "content": _content,
-    "style": _style,
-    "color": lambda t: losses.color_loss(t.fake, t.y if t.tgt is None else t.tgt[1]),
-    "palette": lambda t: losses.palette_loss(t.fake, t.y if t.tgt is None else t.tgt[2]),
-    "tv": lambda t: losses.tv_loss(t.fake),
-}
-
-
-def _perceptual(
-    lc: Any,
-    net: nn.Module | None,
-    fake: torch.Tensor,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    tgt: Targets | None,
-    style_taps: tuple[str, ...],
-    content_taps: tuple[str, ...],
-    tap_weights: dict[str, float] | None,
-) -> dict[str, torch.Tensor]:
-    """Every :data:`PERCEPTUAL_TERMS` entry with a weight in ``lc`` (the run's LossCfg)."""
-    inputs = TermInputs(lc, net, fake, x, y, tgt, style_taps, content_taps, tap_weights)
-    return {name: fn(inputs) for name, fn in PERCEPTUAL_TERMS.items() if getattr(lc, name) > 0}
 
 
 def _ramp(step: int, start: int, ramp: int) -> float:

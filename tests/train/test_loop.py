@@ -105,13 +105,16 @@ def test_sample_grid_pixels_are_the_photo(tiny_cfg: Callable[..., RunCfg], tmp_p
 def test_every_generator_loss_term_carries_gradient(tiny_cfg: Callable[..., RunCfg]) -> None:
     """A term computed under no_grad would silently not train: each must reach G's output."""
     from huafeng.losses import CONTENT_TAPS, STYLE_TAPS, MobileNetV2Features
-    from huafeng.train.style_task import _perceptual
+    from huafeng.train.style_targets import StyleTaps
+    from huafeng.train.terms import perceptual
 
     cfg = tiny_cfg("loss.content=1", "loss.style=1", "loss.color=1", "loss.tv=1")
     net = MobileNetV2Features((*STYLE_TAPS, *CONTENT_TAPS))
     fake = torch.rand(2, 3, 32, 32, requires_grad=True)
     x, y = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
-    terms = _perceptual(cfg.loss, net, fake, x, y, None, STYLE_TAPS, CONTENT_TAPS, None)
+    terms = perceptual(
+        cfg.loss, net, (fake, x, y), None, StyleTaps(STYLE_TAPS, None, (1.0, 0.5)), CONTENT_TAPS
+    )
     assert set(terms) == {"content", "style", "color", "tv"}
     for name, t in terms.items():
         (grad,) = torch.autograd.grad(t, fake, retain_graph=True)

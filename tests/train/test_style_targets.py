@@ -67,3 +67,47 @@ def test_style_views_is_checked() -> None:
 
     with pytest.raises(InputError, match="style_views"):
         DataCfg(style_views=7)
+
+
+def test_targets_at_a_half_scale_are_the_half_size_painting_s_grams() -> None:
+    """``loss.style_scales`` (1, 0.5): every tap twice, the second on a half-size copy."""
+    from huafeng.train.style_targets import StyleTaps
+
+    img = torch.rand(1, 3, 64, 80)
+    net = _Net()
+    st = StyleTaps(("t",), None, (1.0, 0.5))
+    grams = reference_targets(net, [[img]], st, torch.device("cpu"))[0][0][0]
+    assert set(grams) == {"t", "t@0.5"} and [k for k, _, _ in st.entries()] == ["t", "t@0.5"]
+    with torch.no_grad():
+        half = losses.gram(net(losses.rescaled(img, 0.5))["t"])
+    assert losses.rescaled(img, 0.5).shape[-2:] == (32, 40)
+    assert torch.allclose(grams["t@0.5"], half) and not torch.allclose(grams["t"], grams["t@0.5"])
+    assert StyleTaps(("t",), {"t": 3.0}, (1.0, 0.5)).key_weights() == {"t": 3.0, "t@0.5": 3.0}
+
+
+def test_the_style_term_reads_every_scale() -> None:
+    """With a half scale the loss changes when only the half-size Gram target changes."""
+    from types import SimpleNamespace
+
+    from huafeng.train.style_targets import StyleTaps
+    from huafeng.train.terms import perceptual
+
+    net, lc = _Net(), SimpleNamespace(content=0, style=1, color=0, palette=0, tv=0)
+    fake, x = torch.rand(2, 3, 48, 48), torch.rand(2, 3, 48, 48)
+    st = StyleTaps(("t",), None, (1.0, 0.5))
+    with torch.no_grad():
+        grams = {"t": losses.gram(net(x)["t"]), "t@0.5": losses.gram(net(losses.rescaled(x, 0.5))["t"])}
+    tgt = (grams, (torch.zeros(3), torch.ones(3)), torch.zeros(1))
+    a = perceptual(lc, net, (fake, x, x), tgt, st, ("t",))["style"]
+    tgt2 = ({**grams, "t@0.5": grams["t@0.5"] * 2}, tgt[1], tgt[2])
+    b = perceptual(lc, net, (fake, x, x), tgt2, st, ("t",))["style"]
+    assert float(a) != pytest.approx(float(b))
+
+
+def test_style_scales_are_checked() -> None:
+    from huafeng.config import LossCfg
+
+    with pytest.raises(InputError, match="style_scales"):
+        LossCfg(style_scales=(1.0, 1.0))
+    with pytest.raises(InputError, match="style_scales"):
+        LossCfg(style_scales=(2.0,))
