@@ -6,6 +6,7 @@ were chosen on tuning paintings, and why, read in one place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from huafeng.errors import InputError
@@ -16,7 +17,14 @@ BASES = {"arbitrary": "magenta_arbitrary", "multistyle": "magenta_cin"}
 #: multistyle: 3 (session 8; 4 and 2.5 beat the peer on 2 of 3). arbitrary: 2, trained through the
 #: render lift (session 10: of the settings that beat the peer on all three, the largest smallest
 #: margin over the six figures — 0.035, against 0.022 for 0.5 without the lift).
-CONTENT_WEIGHT = {"arbitrary": 2.0, "multistyle": 3.0}
+#: arbitrary, session 13: 2.5 with the Gram read at full and half size (``STYLE_SCALES``): of the three
+#: settings that beat the peer on all four tuning paintings, the largest smallest margin (+0.019,
+#: against +0.010 for 2 at full size only and +0.0097 for 2 at both sizes).
+CONTENT_WEIGHT = {"arbitrary": 2.5, "multistyle": 3.0}
+#: Image scales of the Gram loss per base (``loss.style_scales``). arbitrary, session 13: full and half
+#: size; the half-size copy lets the deepest tap see the painting's coarse layout (docs/learn_style.md).
+#: multistyle: as tuned in sessions 3-9, full size only.
+STYLE_SCALES = {"arbitrary": (1.0, 0.5), "multistyle": (1.0,)}
 #: Default colour terms per base. arbitrary: the colour *distribution* (``loss.palette``, sliced
 #: Wasserstein in Lab) at 25 instead of mean/spread at 5 — session 11, on four tuning paintings: with
 #: mean/spread a mostly-empty painting (a fan on pale ground) washed every photo out to grey and lost
@@ -29,11 +37,12 @@ COLOR_WEIGHT = {"arbitrary": 0.0, "multistyle": 5.0}
 #: at 2/3 (a 384 px photo rendered at 256 px); the multistyle base's defaults were tuned without it.
 RENDER_LIFT = {"arbitrary": round(2 / 3, 4), "multistyle": 0.0}
 #: LearnCfg fields that default per base (None → the table's value for ``base``).
-_PER_BASE = {
+_PER_BASE: dict[str, Mapping[str, object]] = {
     "content_weight": CONTENT_WEIGHT,
     "color_weight": COLOR_WEIGHT,
     "palette_weight": PALETTE_WEIGHT,
     "render_lift": RENDER_LIFT,
+    "style_scales": STYLE_SCALES,
 }
 
 
@@ -81,9 +90,9 @@ class LearnCfg:
     """Short side of the paintings' fixed targets; None = the photos' side (crop × 1.25). Through the
     render lift G draws at ``crop × render_lift`` and the loss sees that magnified, so a painting at
     ``crop / render_lift`` keeps the painting's marks the size they are next to G's at inference."""
-    style_scales: tuple[float, ...] = (1.0,)
+    style_scales: tuple[float, ...] | None = None
     """Image scales the Gram loss reads at (``loss.style_scales``); (1, 0.5) adds a half-size copy,
-    whose deepest tap sees the painting's coarse layout."""
+    whose deepest tap sees the painting's coarse layout. None = the base's default (``STYLE_SCALES``)."""
     crop: int = 256
     batch: int = 4
     lr: float = 1e-2

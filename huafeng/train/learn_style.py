@@ -112,7 +112,7 @@ def _recipe(
                 "tv": cfg.tv_weight,
                 "adversarial": cfg.adversarial if critic else 0.0,
                 "style_target": "fixed",
-                "style_scales": list(cfg.style_scales),
+                "style_scales": list(cfg.style_scales or (1.0,)),
             },
             "data": {
                 "root": "/",

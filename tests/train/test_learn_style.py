@@ -175,3 +175,15 @@ def test_style_side_sets_the_painting_targets_scale(painting: Path) -> None:
     assert big.data.style_size == 200 and big.data.image_size == plain.data.image_size
     with pytest.raises(InputError, match="style_side"):
         replace(TINY, style_side=32)
+
+
+def test_gram_scales_default_per_base(painting: Path) -> None:
+    """The arbitrary base reads the Gram at full and half size (session 13); multistyle at full size
+    only, as it was tuned; the recipe carries it to ``loss.style_scales``."""
+    from dataclasses import replace
+
+    assert ls.LearnCfg().style_scales == (1.0, 0.5) and ls.LearnCfg().content_weight == 2.5
+    assert ls.LearnCfg(base="multistyle").style_scales == (1.0,)
+    photos = ls.default_photos()
+    r = ls.plan_recipe("a", [painting], photos, replace(TINY, style_scales=(1.0, 0.25)), lambda m: None)
+    assert r.loss.style_scales == (1.0, 0.25)
