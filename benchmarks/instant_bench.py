@@ -94,7 +94,7 @@ def main() -> None:
         near = instant.nearest_style(pimg, shipped)
         st = Stylizer(near, threads=2)
         outs["nearest"] = [
-            instant.palette_transfer(st.stylize_array(p, StylizeOptions(threads=2)), pimg, 0.7)
+            instant.fallback_palette(st.stylize_array(p, StylizeOptions(threads=2)), pimg)
             for p in photos
         ]
         secs["nearest"] = time.perf_counter() - t0

@@ -53,7 +53,7 @@ def main() -> None:
         outs = {
             "instant (code)": [code.stylize_array(p, StylizeOptions(threads=2)) for p in photos],
             f"nearest {near.name}\n+ palette": [
-                instant.palette_transfer(nst.stylize_array(p, StylizeOptions(threads=2)), painting, 0.7)
+                instant.fallback_palette(nst.stylize_array(p, StylizeOptions(threads=2)), painting)
                 for p in photos
             ],
             "peer arbitrary": [np.asarray(peer.stylize_with(p, painting, max_size=384)) for p in photos],

@@ -225,9 +225,9 @@ def stylize(
                     img = _repaired(img, threads)
                 res = _stylize_one(stylizer, img, o, region, face_strength, face_color)
                 if painting is not None:
-                    from huafeng.infer.instant import palette_transfer
+                    from huafeng.infer.instant import fallback_palette
 
-                    res = res.with_rgb(palette_transfer(res.rgb, painting, 0.7 * o.strength))
+                    res = res.with_rgb(fallback_palette(res.rgb, painting, o.strength))
                 return res
 
             return transform

@@ -101,7 +101,17 @@ def nearest_style(painting: np.ndarray, styles: Sequence[Any]) -> Any:
     return cands[int(np.argmin(dist))]
 
 
-def palette_transfer(rgb: np.ndarray, painting: np.ndarray, amount: float = 0.7) -> np.ndarray:
+#: How far the fallback look moves a result's colours to the picture's, at full strength.
+FALLBACK_PALETTE = 0.7
+
+
+def fallback_palette(rgb: np.ndarray, painting: np.ndarray, strength: float = 1.0) -> np.ndarray:
+    """The fallback look's colours on one stylized result (``stylize`` and ``story --style-image``
+    without the predictor): :data:`FALLBACK_PALETTE` of the way to ``painting``'s, times ``strength``."""
+    return palette_transfer(rgb, painting, FALLBACK_PALETTE * strength)
+
+
+def palette_transfer(rgb: np.ndarray, painting: np.ndarray, amount: float = FALLBACK_PALETTE) -> np.ndarray:
     """Move ``rgb``'s Lab mean/std towards ``painting``'s by ``amount`` (0 = unchanged)."""
     src = _lab(rgb)
     ref = _lab(_small(painting)).reshape(-1, 3)

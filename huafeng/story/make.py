@@ -161,9 +161,9 @@ def make_story(
         crops.append(crop)
         out = stylizer.stylize_array(crop, sopts)
         if palette is not None:
-            from huafeng.infer.instant import palette_transfer
+            from huafeng.infer.instant import fallback_palette
 
-            out = palette_transfer(out, palette, 0.7 * opts.strength)
+            out = fallback_palette(out, palette, opts.strength)
         styled.append(out)
     if progress:
         progress(len(photos) / (len(photos) + 1), "matching tones and laying out")
