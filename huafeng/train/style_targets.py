@@ -46,13 +46,21 @@ class StyleTaps:
         return {k: self.weights.get(t, 1.0) for k, t, _ in self.entries()}
 
 
-def grams_at_scales(net: nn.Module, img: torch.Tensor, st: StyleTaps) -> dict[str, torch.Tensor]:
-    """The Grams of ``img`` at every tap and scale of ``st``, by :func:`losses.scale_key`."""
+def feats_at_scales(
+    net: nn.Module, img: torch.Tensor, st: StyleTaps, full: dict[str, torch.Tensor] | None = None
+) -> dict[str, torch.Tensor]:
+    """The features of ``img`` at every tap and scale of ``st``, by :func:`losses.scale_key`
+    (``full``: its features at scale 1 when the caller already has them)."""
     out: dict[str, torch.Tensor] = {}
     for s in st.scales:
-        feats = net(losses.rescaled(img, s))
-        out |= {losses.scale_key(t, s): losses.gram(feats[t]) for t in st.taps}
+        feats = full if s == 1 and full is not None else net(losses.rescaled(img, s))
+        out |= {losses.scale_key(t, s): feats[t] for t in st.taps}
     return out
+
+
+def grams_at_scales(net: nn.Module, img: torch.Tensor, st: StyleTaps) -> dict[str, torch.Tensor]:
+    """The Grams of ``img`` at every tap and scale of ``st``, by :func:`losses.scale_key`."""
+    return {k: losses.gram(f) for k, f in feats_at_scales(net, img, st).items()}
 
 
 def framings(img: torch.Tensor, n: int) -> list[torch.Tensor]:
@@ -70,14 +78,13 @@ def framings(img: torch.Tensor, n: int) -> list[torch.Tensor]:
 def reference_targets(
     net: nn.Module | None,
     refs: list[list[torch.Tensor]],
-    taps: tuple[str, ...] | StyleTaps,
+    st: StyleTaps,
     device: torch.device,
     views: int = 1,
 ) -> Refs:
-    """Grams (at every tap and scale of ``taps``), colour statistics and palette quantiles of each
+    """Grams (at every tap and scale of ``st``), colour statistics and palette quantiles of each
     whole reference painting, computed once: each the mean over ``views`` framings
     (:func:`framings`; ``data.style_views``)."""
-    st = taps if isinstance(taps, StyleTaps) else StyleTaps(taps)
     out: Refs = []
     for group in refs:
         items = []

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from huafeng import losses
-from huafeng.train.style_targets import StyleTaps, Targets, grams_at_scales
+from huafeng.train.style_targets import StyleTaps, Targets, feats_at_scales, grams_at_scales
 
 
 @dataclass
@@ -62,10 +62,7 @@ def _content(t: TermInputs) -> torch.Tensor:
 
 def _style(t: TermInputs) -> torch.Tensor:
     assert t.net is not None
-    feats: dict[str, torch.Tensor] = {}
-    for s in t.style.scales:
-        f = t.fake_feats if s == 1 else t.net(losses.rescaled(t.fake, s))
-        feats |= {losses.scale_key(k, s): f[k] for k in t.style.taps}
+    feats = feats_at_scales(t.net, t.fake, t.style, full=t.fake_feats)
     return losses.style_loss(feats, t.grams, relative=True, layer_weights=t.style.key_weights())
 
 

@@ -8,7 +8,7 @@ from torch import nn
 
 from huafeng import losses
 from huafeng.errors import InputError
-from huafeng.train.style_targets import framings, pick_targets, reference_targets
+from huafeng.train.style_targets import StyleTaps, framings, pick_targets, reference_targets
 
 
 class _Net(nn.Module):
@@ -34,8 +34,8 @@ def test_framings_are_the_painting_mirrored_and_cut_further() -> None:
 def test_the_target_is_the_mean_over_framings() -> None:
     img = torch.rand(1, 3, 64, 80)
     net = _Net()
-    one = reference_targets(net, [[img]], ("t",), torch.device("cpu"), views=1)[0][0]
-    two = reference_targets(net, [[img]], ("t",), torch.device("cpu"), views=2)[0][0]
+    one = reference_targets(net, [[img]], StyleTaps(("t",)), torch.device("cpu"), views=1)[0][0]
+    two = reference_targets(net, [[img]], StyleTaps(("t",)), torch.device("cpu"), views=2)[0][0]
     with torch.no_grad():
         g_flip = losses.gram(net(img.flip(-1))["t"])
     assert torch.allclose(one[0]["t"], losses.gram(net(img)["t"]).detach())
@@ -52,11 +52,11 @@ def test_framings_steady_a_target_that_one_framing_would_swing() -> None:
     paint = torch.rand(1, 3, 96, 96) * 0.3
     with_strip = paint.clone()
     with_strip[..., :, :3] = 1.0
-    net = _Net()
+    net, st, cpu = _Net(), StyleTaps(("t",)), torch.device("cpu")
 
     def dist(views: int) -> float:
-        a = reference_targets(net, [[paint]], ("t",), torch.device("cpu"), views)[0][0][0]["t"]
-        b = reference_targets(net, [[with_strip]], ("t",), torch.device("cpu"), views)[0][0][0]["t"]
+        a = reference_targets(net, [[paint]], st, cpu, views)[0][0][0]["t"]
+        b = reference_targets(net, [[with_strip]], st, cpu, views)[0][0][0]["t"]
         return float(((a - b) ** 2).sum() / (a**2).sum())
 
     assert dist(6) < dist(1)
@@ -71,8 +71,6 @@ def test_style_views_is_checked() -> None:
 
 def test_targets_at_a_half_scale_are_the_half_size_painting_s_grams() -> None:
     """``loss.style_scales`` (1, 0.5): every tap twice, the second on a half-size copy."""
-    from huafeng.train.style_targets import StyleTaps
-
     img = torch.rand(1, 3, 64, 80)
     net = _Net()
     st = StyleTaps(("t",), None, (1.0, 0.5))
