@@ -83,6 +83,9 @@ def main() -> None:
         default=None,
         help="image scales of the Gram loss, e.g. 1,0.5",
     )
+    ap.add_argument(
+        "--ssim-target", type=float, default=None, help="steer the content weight to this SSIM-Y (0: off)"
+    )
     ap.add_argument("--name", default="learn_style", help="results file stem")
     ap.add_argument(
         "--judge",
@@ -177,6 +180,7 @@ _OVERRIDES = (
     "crop",
     "style_side",
     "style_scales",
+    "ssim_target",
 )
 
 

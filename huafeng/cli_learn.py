@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from huafeng.errors import InputError
+from huafeng.train.learn_cfg import CONTENT_WEIGHT
 
 _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -31,7 +32,11 @@ def learn_style_command(
     ] = 4.0,
     content_weight: Annotated[
         float | None,
-        typer.Option("--content-weight", help="Higher keeps more of the photo (default 2; multistyle 3)."),
+        typer.Option(
+            "--content-weight",
+            help="Higher keeps more of the photo (default "
+            f"{CONTENT_WEIGHT['arbitrary']:g}; multistyle {CONTENT_WEIGHT['multistyle']:g}).",
+        ),
     ] = None,
     base: Annotated[
         str | None,

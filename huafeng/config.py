@@ -87,6 +87,9 @@ class LossCfg:
     style_scales: tuple[float, ...] = (1.0,)
     """Image scales the Gram loss reads its taps at (output and painting alike): 0.5 adds the taps on
     a half-size copy, whose deepest sees the coarse layout no full-size tap does (train/terms.py)."""
+    ssim_target: float = 0.0
+    """Steer the content weight so the outputs keep this much of the photo (SSIM-Y on the training
+    batch; huafeng/train/balance.py); 0 = the content weight as given, fixed."""
     content_taps: tuple[str, ...] = ()
     """Taps for the content loss; empty = the perceptual module's default (block 7)."""
     style_target: StyleTarget = "sample"
@@ -104,6 +107,7 @@ class LossCfg:
             f"loss.style_tap_weights: {len(self.style_tap_weights)} weights for "
             f"{len(self.style_taps)} style_taps (give one per tap, or none)",
         )
+        check(0 <= self.ssim_target < 1, f"loss.ssim_target: need 0 (off) to < 1, got {self.ssim_target}")
         sc = self.style_scales
         check(
             len(sc) >= 1 and len(set(sc)) == len(sc) and all(0.125 <= v <= 1 for v in sc),

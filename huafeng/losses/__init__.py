@@ -18,6 +18,7 @@ from huafeng.losses.perceptual import (
     style_loss,
 )
 from huafeng.losses.regularizers import cycle_loss, identity_loss, tv_loss
+from huafeng.losses.structure import ssim_luma
 
 __all__ = [
     "CONTENT_TAPS",
@@ -37,6 +38,7 @@ __all__ = [
     "rescaled",
     "rgb_to_lab",
     "scale_key",
+    "ssim_luma",
     "style_loss",
     "tv_loss",
 ]

@@ -36,6 +36,8 @@ COLOR_WEIGHT = {"arbitrary": 0.0, "multistyle": 5.0}
 #: Default ``render_lift`` per base: the arbitrary base trains through the engine's reduced render
 #: at 2/3 (a 384 px photo rendered at 256 px); the multistyle base's defaults were tuned without it.
 RENDER_LIFT = {"arbitrary": round(2 / 3, 4), "multistyle": 0.0}
+#: Default ``loss.ssim_target`` per base (0: the content weight stays fixed; train/balance.py).
+SSIM_TARGET = {"arbitrary": 0.0, "multistyle": 0.0}
 #: LearnCfg fields that default per base (None → the table's value for ``base``).
 _PER_BASE: dict[str, Mapping[str, object]] = {
     "content_weight": CONTENT_WEIGHT,
@@ -43,6 +45,7 @@ _PER_BASE: dict[str, Mapping[str, object]] = {
     "palette_weight": PALETTE_WEIGHT,
     "render_lift": RENDER_LIFT,
     "style_scales": STYLE_SCALES,
+    "ssim_target": SSIM_TARGET,
 }
 
 
@@ -93,6 +96,9 @@ class LearnCfg:
     style_scales: tuple[float, ...] | None = None
     """Image scales the Gram loss reads at (``loss.style_scales``); (1, 0.5) adds a half-size copy,
     whose deepest tap sees the painting's coarse layout. None = the base's default (``STYLE_SCALES``)."""
+    ssim_target: float | None = None
+    """Steer the content weight so the outputs keep this much of the photo (SSIM-Y of the training
+    batch, ``loss.ssim_target``); 0 = fixed. None = the base's default (``SSIM_TARGET``)."""
     crop: int = 256
     batch: int = 4
     lr: float = 1e-2
@@ -123,6 +129,8 @@ class LearnCfg:
             raise InputError("--from picks a style of the multistyle base; add --base multistyle")
         if self.render_detail is not None and not 0 < self.render_detail < 2:
             raise InputError(f"render_detail must be in (0, 2), got {self.render_detail}")
+        if not 0 <= self.ssim_target < 1:  # type: ignore[operator]
+            raise InputError(f"ssim_target must be 0 (off) to < 1, got {self.ssim_target}")
         if self.style_side is not None and not self.crop <= self.style_side <= 1024:
             raise InputError(f"style_side must be {self.crop}..1024 (>= the crop), got {self.style_side}")
         if self.crop % 4 or self.crop < 64:

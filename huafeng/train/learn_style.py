@@ -113,6 +113,7 @@ def _recipe(
                 "adversarial": cfg.adversarial if critic else 0.0,
                 "style_target": "fixed",
                 "style_scales": list(cfg.style_scales or (1.0,)),
+                "ssim_target": cfg.ssim_target,
             },
             "data": {
                 "root": "/",

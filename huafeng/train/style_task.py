@@ -34,6 +34,7 @@ from huafeng.data import PAINTINGS, PHOTOS, DataPlan, build_data, make_loader
 from huafeng.errors import InputError
 from huafeng.train import checkpoint as ckpt_io
 from huafeng.train import distributed
+from huafeng.train.balance import ContentBalance
 from huafeng.train.ema import EMA
 from huafeng.train.precision import autocast_dtype
 from huafeng.train.render_lift import lifted
@@ -90,6 +91,8 @@ class StyleTask:
             losses.MobileNetV2Features(taps).to(self.device) if lc.content > 0 or lc.style > 0 else None
         )
         self.images_per_step = cfg.data.batch_size * info.world_size
+        # each rank steers on its own batches (learn-style, its user, runs one process)
+        self.balance = ContentBalance(lc.ssim_target)
         self.samples_seen = 0
 
     # ------------------------------------------------------------------ the loop's contract
@@ -106,6 +109,7 @@ class StyleTask:
             for k, s in self.scalers.items():
                 s.load_state_dict(ck.state["scalers"][k])
             self.samples_seen = int(ck.state["samples_seen"])
+            self.balance.load(ck.state.get("balance"))
         kw: dict[str, Any] = dict(
             rank=self.info.rank,
             world_size=self.info.world_size,
@@ -134,11 +138,15 @@ class StyleTask:
         if gamma > 0:
             terms |= self._d_step(x, y, labels, fakes)
         self.samples_seen += self.images_per_step
-        return {f"loss/{k}": v for k, v in terms.items()} | {
-            "loss/g": loss_g,
-            "lr_g": self.optimizers["g"].param_groups[0]["lr"],
-            "gamma": gamma,
-        }
+        return (
+            {f"loss/{k}": v for k, v in terms.items()}
+            | self._steer(fakes[0], x)
+            | {
+                "loss/g": loss_g,
+                "lr_g": self.optimizers["g"].param_groups[0]["lr"],
+                "gamma": gamma,
+            }
+        )
 
     def state(self) -> dict[str, Any]:
         return {
@@ -148,6 +156,7 @@ class StyleTask:
             "multiple": self.multiple,
             "world_size": self.info.world_size,
             "scalers": {k: s.state_dict() for k, s in self.scalers.items()},
+            "balance": self.balance.state(),
         }
 
     def sample(self, path: Path) -> Path:
@@ -161,9 +170,19 @@ class StyleTask:
     def weights(self, gamma: float) -> dict[str, float]:
         """Each term's weight: the adversarial one ramped in, the rest straight from ``LossCfg``."""
         lc = self.cfg.loss
-        return {"adversarial": gamma, "cycle": lc.cycle, "identity": lc.identity} | {
+        w = {"adversarial": gamma, "cycle": lc.cycle, "identity": lc.identity} | {
             k: float(getattr(lc, k)) for k in PERCEPTUAL_TERMS
         }
+        return w | {"content": w["content"] * self.balance.factor}
+
+    def _steer(self, fake: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
+        """With ``loss.ssim_target``: this batch's SSIM-Y moves the content weight (train/balance.py)."""
+        if self.balance.target <= 0:
+            return {}
+        with torch.no_grad():
+            s = float(losses.ssim_luma(fake.detach().float().clamp(0, 1), x).mean())
+        self.balance.update(s)
+        return {"ssim": s, "content_factor": self.balance.factor}
 
     def _autocast(self) -> AbstractContextManager[Any]:
         if self.amp_dtype is None:

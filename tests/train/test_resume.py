@@ -29,6 +29,7 @@ RECIPE = [
     "loss.r1=0.5",
     "train.ema_decay=0.9",
     "loss.style_target=fixed",
+    "loss.ssim_target=0.9",  # the content balance moves every step after its warm-up: resumed too
     "data.style_reference=[styles/a/s00.png, styles/a/s02.png]",
     "model.discriminator_kw={base_channels: 8, n_layers: 2, spectral_norm: true}",
 ]
