@@ -86,6 +86,9 @@ def main() -> None:
     ap.add_argument(
         "--ssim-target", type=float, default=None, help="steer the content weight to this SSIM-Y (0: off)"
     )
+    ap.add_argument(
+        "--ssim-detail", type=int, choices=(0, 1), default=None, help="the SSIM steering sets the detail too"
+    )
     ap.add_argument("--name", default="learn_style", help="results file stem")
     ap.add_argument(
         "--judge",
@@ -181,6 +184,7 @@ _OVERRIDES = (
     "style_side",
     "style_scales",
     "ssim_target",
+    "ssim_detail",
 )
 
 
@@ -199,8 +203,9 @@ def _cfg(args: argparse.Namespace, ls):  # type: ignore[no-untyped-def]
     """One LearnCfg built at once: per-base defaults resolve at construction, so a later
     ``replace(cfg, base=...)`` would keep the first base's defaults."""
     kw = {k: getattr(args, k) for k in _OVERRIDES if getattr(args, k) is not None}
-    if "learn_detail" in kw:
-        kw["learn_detail"] = bool(kw["learn_detail"])
+    for k in ("learn_detail", "ssim_detail"):
+        if k in kw:
+            kw[k] = bool(kw[k])
     return ls.LearnCfg(minutes=args.minutes, **kw)
 
 

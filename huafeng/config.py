@@ -90,6 +90,9 @@ class LossCfg:
     ssim_target: float = 0.0
     """Steer the content weight so the outputs keep this much of the photo (SSIM-Y on the training
     batch; huafeng/train/balance.py); 0 = the content weight as given, fixed."""
+    ssim_detail: bool = False
+    """With ``ssim_target``: the same factor, capped at 1, also sets how much of the photo's fine detail
+    the render lift adds back (a generator with ``detail_logit``; train/balance.py)."""
     content_taps: tuple[str, ...] = ()
     """Taps for the content loss; empty = the perceptual module's default (block 7)."""
     style_target: StyleTarget = "sample"
@@ -108,6 +111,7 @@ class LossCfg:
             f"{len(self.style_taps)} style_taps (give one per tap, or none)",
         )
         check(0 <= self.ssim_target < 1, f"loss.ssim_target: need 0 (off) to < 1, got {self.ssim_target}")
+        check(not self.ssim_detail or self.ssim_target > 0, "loss.ssim_detail: needs loss.ssim_target > 0")
         sc = self.style_scales
         check(
             len(sc) >= 1 and len(set(sc)) == len(sc) and all(0.125 <= v <= 1 for v in sc),

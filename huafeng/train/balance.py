@@ -8,6 +8,12 @@ of its own outputs against their photos on every training batch (an exponential 
 the content weight's factor multiplicatively: down while the outputs keep more of the photo than the
 target, up while they keep less. It reads only the training batch — never a held-out photo, never
 the grading backbone.
+
+With ``loss.ssim_detail`` the factor, capped at 1, is also the amount of the photo's fine detail that
+the render lift adds back (``huafeng.render_detail``). Session 14: on a painting with a flat ground
+(Sharaku's actor portrait) the lifted detail alone kept SSIM far above the target at any content
+weight while the Gram stalled; learning the amount by gradient instead (``learn_detail``) cut it on a
+sparse fan too, below the peer's SSIM, where no content weight could bring it back.
 """
 
 from __future__ import annotations
@@ -39,6 +45,11 @@ class ContentBalance:
     def factor(self) -> float:
         """What the content weight is multiplied by (1 without a target)."""
         return math.exp(self.log_factor) if self.target > 0 else 1.0
+
+    @property
+    def detail(self) -> float:
+        """The lifted-detail amount for ``loss.ssim_detail``: the factor, at most the engine's 1."""
+        return min(1.0, self.factor)
 
     def update(self, ssim: float) -> None:
         """Fold one batch's SSIM-Y in and move the factor toward the target."""

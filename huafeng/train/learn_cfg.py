@@ -38,6 +38,8 @@ COLOR_WEIGHT = {"arbitrary": 0.0, "multistyle": 5.0}
 RENDER_LIFT = {"arbitrary": round(2 / 3, 4), "multistyle": 0.0}
 #: Default ``loss.ssim_target`` per base (0: the content weight stays fixed; train/balance.py).
 SSIM_TARGET = {"arbitrary": 0.0, "multistyle": 0.0}
+#: Default ``loss.ssim_detail`` per base (the balance also sets the lifted detail; arbitrary only).
+SSIM_DETAIL = {"arbitrary": False, "multistyle": False}
 #: LearnCfg fields that default per base (None → the table's value for ``base``).
 _PER_BASE: dict[str, Mapping[str, object]] = {
     "content_weight": CONTENT_WEIGHT,
@@ -46,6 +48,7 @@ _PER_BASE: dict[str, Mapping[str, object]] = {
     "render_lift": RENDER_LIFT,
     "style_scales": STYLE_SCALES,
     "ssim_target": SSIM_TARGET,
+    "ssim_detail": SSIM_DETAIL,
 }
 
 
@@ -99,6 +102,9 @@ class LearnCfg:
     ssim_target: float | None = None
     """Steer the content weight so the outputs keep this much of the photo (SSIM-Y of the training
     batch, ``loss.ssim_target``); 0 = fixed. None = the base's default (``SSIM_TARGET``)."""
+    ssim_detail: bool | None = None
+    """With ``ssim_target`` and the render lift: the same steering also sets the lifted detail amount
+    (``loss.ssim_detail``). None = the base's default (``SSIM_DETAIL``)."""
     crop: int = 256
     batch: int = 4
     lr: float = 1e-2
@@ -131,6 +137,8 @@ class LearnCfg:
             raise InputError(f"render_detail must be in (0, 2), got {self.render_detail}")
         if not 0 <= self.ssim_target < 1:  # type: ignore[operator]
             raise InputError(f"ssim_target must be 0 (off) to < 1, got {self.ssim_target}")
+        if self.ssim_detail and not self.ssim_target:
+            raise InputError("ssim_detail needs an ssim_target above 0")
         if self.style_side is not None and not self.crop <= self.style_side <= 1024:
             raise InputError(f"style_side must be {self.crop}..1024 (>= the crop), got {self.style_side}")
         if self.crop % 4 or self.crop < 64:

@@ -114,6 +114,7 @@ def _recipe(
                 "style_target": "fixed",
                 "style_scales": list(cfg.style_scales or (1.0,)),
                 "ssim_target": cfg.ssim_target,
+                "ssim_detail": bool(cfg.ssim_detail and cfg.render_lift),
             },
             "data": {
                 "root": "/",
@@ -164,8 +165,10 @@ def plan_recipe(
 
         step("reading the style of the images")
         init = {"code": [round(float(c), 6) for c in predict_code([read_image(p).rgb for p in images])]}
-        if cfg.render_lift and (cfg.learn_detail or cfg.render_detail is not None):
-            init |= {"detail": cfg.render_detail, "learn_detail": cfg.learn_detail}
+        if cfg.render_lift and (cfg.learn_detail or cfg.ssim_detail or cfg.render_detail is not None):
+            # steered (ssim_detail): a fixed amount the run sets, starting at the engine's 1
+            detail = 1.0 if cfg.render_detail is None and cfg.ssim_detail else cfg.render_detail
+            init |= {"detail": detail, "learn_detail": cfg.learn_detail}
     else:
         step("choosing the closest base style")
         init = {"init_styles": [cfg.from_style if cfg.from_style is not None else _closest(images, photos)]}

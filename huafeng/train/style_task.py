@@ -21,6 +21,7 @@ How to add a loss term: write the pure function in :mod:`huafeng.losses`, give i
 
 from __future__ import annotations
 
+import math
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from huafeng import losses
 from huafeng.config import RunCfg
 from huafeng.data import PAINTINGS, PHOTOS, DataPlan, build_data, make_loader
 from huafeng.errors import InputError
+from huafeng.models.arbitrary import MAX_DETAIL
 from huafeng.train import checkpoint as ckpt_io
 from huafeng.train import distributed
 from huafeng.train.balance import ContentBalance
@@ -182,7 +184,13 @@ class StyleTask:
         with torch.no_grad():
             s = float(losses.ssim_luma(fake.detach().float().clamp(0, 1), x).mean())
         self.balance.update(s)
-        return {"ssim": s, "content_factor": self.balance.factor}
+        out = {"ssim": s, "content_factor": self.balance.factor}
+        logit = getattr(self.nets["g"], "detail_logit", None)
+        if self.cfg.loss.ssim_detail and logit is not None:
+            d = self.balance.detail  # as a logit: gain = MAX_DETAIL·sigmoid(logit)
+            logit.data.fill_(math.log(d / (MAX_DETAIL - d)))
+            out["detail"] = d
+        return out
 
     def _autocast(self) -> AbstractContextManager[Any]:
         if self.amp_dtype is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -187,3 +188,24 @@ def test_gram_scales_default_per_base(painting: Path) -> None:
     photos = ls.default_photos()
     r = ls.plan_recipe("a", [painting], photos, replace(TINY, style_scales=(1.0, 0.25)), lambda m: None)
     assert r.loss.style_scales == (1.0, 0.25)
+
+
+def test_the_ssim_target_steers_the_content_weight_and_the_detail(
+    painting: Path, styles_dir: Path, tmp_path: Path
+) -> None:
+    """``ssim_target`` far below what the outputs keep: the content weight and the lifted detail fall
+    (train/balance.py), and the shipped style carries the detail amount the run ended on."""
+    from dataclasses import replace
+
+    cfg = replace(TINY, minutes=0.15, ssim_target=0.05, ssim_detail=True)
+    style = ls.learn_style([painting], name="steer", cfg=cfg, work_dir=tmp_path / "s", progress=False)
+    rows = [json.loads(r) for r in next((tmp_path / "s").rglob("metrics.jsonl")).read_text().splitlines()]
+    steered = [r for r in rows if "content_factor" in r]
+    assert steered and steered[-1]["content_factor"] < 0.9 and steered[-1]["detail"] < 0.9
+    assert 0 < float(_meta(style.path)["huafeng.render_detail"]) < 1
+    assert style.card["config"]["loss"]["ssim_detail"] is True
+
+
+def test_ssim_detail_needs_a_target() -> None:
+    with pytest.raises(InputError, match="ssim_detail"):
+        ls.LearnCfg(ssim_target=0.0, ssim_detail=True)
