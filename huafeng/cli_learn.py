@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from huafeng.errors import InputError
-from huafeng.train.learn_cfg import CONTENT_WEIGHT
+from huafeng.train.learn_cfg import CONTENT_WEIGHT, SSIM_TARGET
 
 _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -36,6 +36,14 @@ def learn_style_command(
             "--content-weight",
             help="Higher keeps more of the photo (default "
             f"{CONTENT_WEIGHT['arbitrary']:g}; multistyle {CONTENT_WEIGHT['multistyle']:g}).",
+        ),
+    ] = None,
+    keep: Annotated[
+        float | None,
+        typer.Option(
+            "--keep",
+            help="How much of the photo's structure to keep, as SSIM 0-1: the run steers its content weight "
+            f"to it (default {SSIM_TARGET['arbitrary']:g}; 0 = a fixed --content-weight).",
         ),
     ] = None,
     base: Annotated[
@@ -82,7 +90,11 @@ def learn_style_command(
     photo_files = list_images(photos) if photos else []
     if base is None:  # --from names a multistyle row, so it implies that base
         base = "multistyle" if from_style is not None else LearnCfg.base
-    cfg = LearnCfg(minutes=minutes, content_weight=content_weight, base=base, from_style=from_style)
+    # an explicit --content-weight alone means that weight, fixed; --keep steers from it
+    steer: dict[str, float] = {}
+    if keep is not None or content_weight is not None:
+        steer["ssim_target"] = keep if keep is not None else 0.0
+    cfg = LearnCfg(minutes=minutes, content_weight=content_weight, base=base, from_style=from_style, **steer)
     if events:  # one JSON object per line, flushed: the service reads them as the job's progress
 
         def say(m: str) -> None:

@@ -81,6 +81,7 @@ def test_style_image_falls_back_without_the_predictor(
         (["--base", "vgg"], "--base must be one of arbitrary, multistyle"),
         (["--base", "arbitrary", "--from", "3"], "--from picks a style of the multistyle base"),
         (["--from", "30"], "--from must be a base style 0..25"),
+        (["--keep", "1.5"], "--keep (ssim_target) must be 0 (off) to < 1"),
     ],
 )
 def test_learn_style_bad_base(
@@ -89,3 +90,32 @@ def test_learn_style_bad_base(
     img = imageio.write_image(tmp_path / "in.jpg", imageio.read_image(SAMPLE))
     code, _, err = run(["learn-style", str(img), "--name", "mine", "--minutes", "0.1", *args], capsys)
     assert code == 2 and msg in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_keep_and_content_weight_reach_the_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--keep`` steers to that SSIM; ``--content-weight`` alone is that weight, fixed (no steering)."""
+    from huafeng.train import learn_style as ls
+
+    seen: list[ls.LearnCfg] = []
+
+    def fake(files, *, cfg, **kw):  # type: ignore[no-untyped-def]
+        seen.append(cfg)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(ls, "learn_style", fake)
+    img = imageio.write_image(tmp_path / "in.jpg", imageio.read_image(SAMPLE))
+    base = ["learn-style", str(img), "--name", "mine", "--minutes", "0.1"]
+    for extra in (
+        [],
+        ["--keep", "0.7"],
+        ["--content-weight", "4"],
+        ["--keep", "0.5", "--content-weight", "4"],
+    ):
+        assert run([*base, *extra], capsys)[0] == 0
+    d, keep, fixed, both = seen
+    assert d.ssim_target == ls.LearnCfg().ssim_target and d.ssim_detail == ls.LearnCfg().ssim_detail
+    assert keep.ssim_target == 0.7
+    assert fixed.ssim_target == 0 and fixed.ssim_detail is False and fixed.content_weight == 4
+    assert both.ssim_target == 0.5 and both.content_weight == 4

@@ -114,6 +114,8 @@ class LearnCfg:
     def __post_init__(self) -> None:
         if self.base not in BASES:
             raise InputError(f"--base must be one of {', '.join(BASES)}, got {self.base!r}")
+        if self.ssim_target == 0 and self.ssim_detail is None:  # steering turned off: the detail too
+            object.__setattr__(self, "ssim_detail", False)
         for name, table in _PER_BASE.items():
             if getattr(self, name) is None:
                 object.__setattr__(self, name, table[self.base])
@@ -136,7 +138,7 @@ class LearnCfg:
         if self.render_detail is not None and not 0 < self.render_detail < 2:
             raise InputError(f"render_detail must be in (0, 2), got {self.render_detail}")
         if not 0 <= self.ssim_target < 1:  # type: ignore[operator]
-            raise InputError(f"ssim_target must be 0 (off) to < 1, got {self.ssim_target}")
+            raise InputError(f"--keep (ssim_target) must be 0 (off) to < 1, got {self.ssim_target}")
         if self.ssim_detail and not self.ssim_target:
             raise InputError("ssim_detail needs an ssim_target above 0")
         if self.style_side is not None and not self.crop <= self.style_side <= 1024:
