@@ -20,6 +20,7 @@ BASES = {"arbitrary": "magenta_arbitrary", "multistyle": "magenta_cin"}
 #: arbitrary, session 13: 2.5 with the Gram read at full and half size (``STYLE_SCALES``): of the three
 #: settings that beat the peer on all four tuning paintings, the largest smallest margin (+0.019,
 #: against +0.010 for 2 at full size only and +0.0097 for 2 at both sizes).
+#: Since session 14 the arbitrary base steers it (``SSIM_TARGET``): 2.5 is where the factor starts.
 CONTENT_WEIGHT = {"arbitrary": 2.5, "multistyle": 3.0}
 #: Image scales of the Gram loss per base (``loss.style_scales``). arbitrary, session 13: full and half
 #: size; the half-size copy lets the deepest tap see the painting's coarse layout (docs/learn_style.md).
@@ -37,9 +38,14 @@ COLOR_WEIGHT = {"arbitrary": 0.0, "multistyle": 5.0}
 #: at 2/3 (a 384 px photo rendered at 256 px); the multistyle base's defaults were tuned without it.
 RENDER_LIFT = {"arbitrary": round(2 / 3, 4), "multistyle": 0.0}
 #: Default ``loss.ssim_target`` per base (0: the content weight stays fixed; train/balance.py).
-SSIM_TARGET = {"arbitrary": 0.0, "multistyle": 0.0}
+#: arbitrary, session 14: steer to SSIM-Y 0.6 on the training batch, the lifted detail with it
+#: (``SSIM_DETAIL``). On the four tuning paintings, graded on photos that are not training photos,
+#: the fixed weight 2.5 passed 3 of 4 (89856 lost on Gram by 0.013); this passes 4 of 4, smallest
+#: margin +0.023. Steering the weight alone left 89856 behind (the lifted detail held its SSIM up);
+#: a learnt detail instead lost the fan's SSIM (docs/learn_style.md). multistyle: as tuned, fixed.
+SSIM_TARGET = {"arbitrary": 0.6, "multistyle": 0.0}
 #: Default ``loss.ssim_detail`` per base (the balance also sets the lifted detail; arbitrary only).
-SSIM_DETAIL = {"arbitrary": False, "multistyle": False}
+SSIM_DETAIL = {"arbitrary": True, "multistyle": False}
 #: LearnCfg fields that default per base (None → the table's value for ``base``).
 _PER_BASE: dict[str, Mapping[str, object]] = {
     "content_weight": CONTENT_WEIGHT,
@@ -114,7 +120,8 @@ class LearnCfg:
     def __post_init__(self) -> None:
         if self.base not in BASES:
             raise InputError(f"--base must be one of {', '.join(BASES)}, got {self.base!r}")
-        if self.ssim_target == 0 and self.ssim_detail is None:  # steering turned off: the detail too
+        if self.ssim_detail is None and (self.ssim_target == 0 or self.learn_detail):
+            # steering off, or the detail learnt by gradient instead: the steering leaves it alone
             object.__setattr__(self, "ssim_detail", False)
         for name, table in _PER_BASE.items():
             if getattr(self, name) is None:
@@ -141,6 +148,8 @@ class LearnCfg:
             raise InputError(f"--keep (ssim_target) must be 0 (off) to < 1, got {self.ssim_target}")
         if self.ssim_detail and not self.ssim_target:
             raise InputError("ssim_detail needs an ssim_target above 0")
+        if self.ssim_detail and self.learn_detail:
+            raise InputError("the detail amount is either learnt (learn_detail) or steered (ssim_detail)")
         if self.style_side is not None and not self.crop <= self.style_side <= 1024:
             raise InputError(f"style_side must be {self.crop}..1024 (>= the crop), got {self.style_side}")
         if self.crop % 4 or self.crop < 64:
