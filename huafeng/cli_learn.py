@@ -91,10 +91,10 @@ def learn_style_command(
     if base is None:  # --from names a multistyle row, so it implies that base
         base = "multistyle" if from_style is not None else LearnCfg.base
     # an explicit --content-weight alone means that weight, fixed; --keep steers from it
-    steer: dict[str, float] = {}
-    if keep is not None or content_weight is not None:
-        steer["ssim_target"] = keep if keep is not None else 0.0
-    cfg = LearnCfg(minutes=minutes, content_weight=content_weight, base=base, from_style=from_style, **steer)
+    target = keep if keep is not None else 0.0 if content_weight is not None else None
+    cfg = LearnCfg(
+        minutes=minutes, content_weight=content_weight, base=base, from_style=from_style, ssim_target=target
+    )
     if events:  # one JSON object per line, flushed: the service reads them as the job's progress
 
         def say(m: str) -> None:
