@@ -119,3 +119,13 @@ def test_keep_and_content_weight_reach_the_run(
     assert keep.ssim_target == 0.7
     assert fixed.ssim_target == 0 and fixed.ssim_detail is False and fixed.content_weight == 4
     assert both.ssim_target == 0.5 and both.content_weight == 4
+
+
+def test_style_image_with_a_style_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two looks at once: one line, exit 2, nothing written (``story`` and the API refuse it too)."""
+    painting = imageio.write_image(tmp_path / "p.jpg", imageio.read_image(SAMPLE))
+    out = tmp_path / "o.jpg"
+    args = ["stylize", str(SAMPLE), "--style-image", str(painting), "-s", "ukiyoe", "-o", str(out)]
+    code, _, err = run(args, capsys)
+    assert code == 2 and "not both" in err and len(err.strip().splitlines()) == 1, err
+    assert not out.exists()

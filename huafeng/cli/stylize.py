@@ -175,6 +175,8 @@ def stylize(
     info = resolve_style(parsed.style or style if parsed is not None else style)
     painting = None  # set only on the fallback path: its palette is moved onto each result
     if style_image is not None:
+        if style != "default":  # as `story` and the API refuse it (an --ask phrase keeps its adjustments)
+            raise InputError("give either --style or --style-image, not both")
         from huafeng.infer.instant import look_like
 
         info, painting, how = look_like(imageio.read_image(style_image).rgb, threads=threads or 0)
