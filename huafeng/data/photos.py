@@ -21,12 +21,10 @@ SAME_TOLERANCE = 8.0
 def thumbnail(path: Path) -> np.ndarray:
     """The picture's centre square at THUMB² in grey, as floats: a resize- and codec-proof key."""
     from huafeng import imageio
+    from huafeng.data.transforms import center_crop, resize_short
 
-    rgb = imageio.read_image(path).rgb
-    h, w = rgb.shape[:2]
-    s = min(h, w)
-    sq = rgb[(h - s) // 2 : (h - s) // 2 + s, (w - s) // 2 : (w - s) // 2 + s]
-    return imageio.resize(sq, (THUMB, THUMB)).astype(np.float32).mean(axis=2)
+    small = center_crop(resize_short(imageio.read_image(path).rgb, THUMB), THUMB)
+    return small.astype(np.float32).mean(axis=2)
 
 
 def same_picture(a: np.ndarray, b: np.ndarray) -> bool:
