@@ -9,6 +9,8 @@ user gets.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -20,6 +22,16 @@ def detail_gain(g: nn.Module) -> torch.Tensor | None:
     default, 1). Bounded to (0, ``MAX_DETAIL``) by a sigmoid so it can neither flip nor explode."""
     logit = getattr(g, "detail_logit", None)
     return None if logit is None else MAX_DETAIL * torch.sigmoid(logit)
+
+
+def set_detail_gain(g: nn.Module, amount: float) -> bool:
+    """Set the generator's lifted-detail amount to ``amount`` in (0, ``MAX_DETAIL``) — the inverse of
+    :func:`detail_gain` — for a run that steers it (``loss.ssim_detail``); False if G has none."""
+    logit = getattr(g, "detail_logit", None)
+    if logit is None:
+        return False
+    logit.data.fill_(math.log(amount / (MAX_DETAIL - amount)))
+    return True
 
 
 def lifted(g: nn.Module, x: torch.Tensor, style: torch.Tensor | None, scale: float) -> torch.Tensor:

@@ -21,7 +21,6 @@ How to add a loss term: write the pure function in :mod:`huafeng.losses`, give i
 
 from __future__ import annotations
 
-import math
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -33,13 +32,12 @@ from huafeng import losses
 from huafeng.config import RunCfg
 from huafeng.data import PAINTINGS, PHOTOS, DataPlan, build_data, make_loader
 from huafeng.errors import InputError
-from huafeng.models.arbitrary import MAX_DETAIL
 from huafeng.train import checkpoint as ckpt_io
 from huafeng.train import distributed
 from huafeng.train.balance import ContentBalance
 from huafeng.train.ema import EMA
 from huafeng.train.precision import autocast_dtype
-from huafeng.train.render_lift import lifted
+from huafeng.train.render_lift import lifted, set_detail_gain
 from huafeng.train.samples import style_samples
 from huafeng.train.style_targets import StyleTaps, pick_targets, reference_targets
 from huafeng.train.terms import PERCEPTUAL_TERMS, perceptual
@@ -185,11 +183,8 @@ class StyleTask:
             s = float(losses.ssim_luma(fake.detach().float().clamp(0, 1), x).mean())
         self.balance.update(s)
         out = {"ssim": s, "content_factor": self.balance.factor}
-        logit = getattr(self.nets["g"], "detail_logit", None)
-        if self.cfg.loss.ssim_detail and logit is not None:
-            d = self.balance.detail  # as a logit: gain = MAX_DETAIL·sigmoid(logit)
-            logit.data.fill_(math.log(d / (MAX_DETAIL - d)))
-            out["detail"] = d
+        if self.cfg.loss.ssim_detail and set_detail_gain(self.nets["g"], self.balance.detail):
+            out["detail"] = self.balance.detail
         return out
 
     def _autocast(self) -> AbstractContextManager[Any]:
