@@ -37,13 +37,17 @@ IMAGE_EXT = {".jpg", ".jpeg", ".png", ".webp"}
 
 
 def training_files(data: Path, folder: str) -> list[Path]:
-    """Files of ``data/folder`` outside the evaluation hold-out, sorted."""
+    """Files of ``data/folder`` outside the evaluation hold-out and large enough to learn from, sorted."""
+    from huafeng.imageio import probe_image
     from huafeng.splits import is_heldout
+    from huafeng.train.learn_style import MIN_SIDE
 
     return [
         f
         for f in sorted((data / folder).iterdir())
-        if f.suffix.lower() in IMAGE_EXT and not is_heldout(f"{folder}/{f.name}")
+        if f.suffix.lower() in IMAGE_EXT
+        and not is_heldout(f"{folder}/{f.name}")
+        and min(probe_image(f)[1]) >= MIN_SIDE
     ]
 
 
