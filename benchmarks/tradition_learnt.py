@@ -25,14 +25,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+from tradition_codes import FOLDERS  # the four traditions the styles issue names (benchmarks/ is on the path)
 
 REPO = Path(__file__).resolve().parents[1]
-FOLDERS = {
-    "shanshui": "chinese_shanshui_landscape",
-    "ukiyoe": "japanese_ukiyoe_and_edo",
-    "impressionism": "european_impressionism_postimpressionism",
-    "huaniao": "chinese_huaniao_flower_bird",
-}
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".webp"}
 
 
