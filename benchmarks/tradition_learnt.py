@@ -58,6 +58,20 @@ def cluster(files: list[Path], k: int) -> tuple[list[Path], int]:
     return [files[i] for i in order], medoid
 
 
+def inkiest(files: list[Path]) -> list[Path]:
+    """The half of ``files`` with the lowest mean Lab chroma: ink (水墨) rather than coloured paintings."""
+    from skimage.color import rgb2lab
+
+    from huafeng.imageio import fit_side, read_image
+
+    def chroma(f: Path) -> float:
+        lab = rgb2lab(fit_side(read_image(f).rgb, 128))
+        return float(np.hypot(lab[..., 1], lab[..., 2]).mean())
+
+    c = np.array([chroma(f) for f in files])
+    return [f for f, v in zip(files, c, strict=True) if v <= np.median(c)]
+
+
 def training_photos(data: Path, n: int) -> list[Path]:
     """``n`` training photos spread by path hash, none a near-duplicate of a held-out one."""
     from huafeng.data.photos import distinct
@@ -100,6 +114,7 @@ def main() -> None:
     ap.add_argument("--paintings", type=int, default=8)
     ap.add_argument("--photos", type=int, default=48)
     ap.add_argument("--keep", type=float, default=None, help="SSIM target (learn-style --keep)")
+    ap.add_argument("--ink", action="store_true", help="cluster among the less colourful half only")
     ap.add_argument("--only", default="", help="comma-separated traditions (default: all four)")
     args = ap.parse_args()
     from huafeng.train.learn_cfg import LearnCfg
@@ -113,6 +128,7 @@ def main() -> None:
     for short in wanted:
         folder = f"styles/{FOLDERS[short]}"
         files = training_files(args.data, folder)
+        files = inkiest(files) if args.ink else files
         chosen, medoid = cluster(files, args.paintings)
         print(f"{short}: {len(files)} training paintings, medoid {files[medoid].name}, cluster:", flush=True)
         print("  " + " ".join(p.name for p in chosen), flush=True)
