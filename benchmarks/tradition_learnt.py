@@ -28,6 +28,8 @@ import numpy as np
 from tradition_codes import FOLDERS  # the four traditions the styles issue names (benchmarks/ is on the path)
 
 REPO = Path(__file__).resolve().parents[1]
+#: Traditions beyond the four, learnt only when asked for with ``--only``.
+MORE = {"figure": "chinese_renwu_figure", "modern": "western_modern_expressionist"}
 IMAGE_EXT = {".jpg", ".jpeg", ".png", ".webp"}
 
 
@@ -115,7 +117,9 @@ def main() -> None:
     ap.add_argument("--photos", type=int, default=48)
     ap.add_argument("--keep", type=float, default=None, help="SSIM target (learn-style --keep)")
     ap.add_argument("--ink", action="store_true", help="cluster among the less colourful half only")
-    ap.add_argument("--only", default="", help="comma-separated traditions (default: all four)")
+    ap.add_argument(
+        "--only", default="", help="traditions, comma-separated (default: the four; also figure, modern)"
+    )
     args = ap.parse_args()
     from huafeng.train.learn_cfg import LearnCfg
     from huafeng.train.learn_style import learn_style
@@ -126,7 +130,7 @@ def main() -> None:
     cfg = LearnCfg(minutes=args.minutes, **keep)
     wanted = [s for s in args.only.split(",") if s] or list(FOLDERS)
     for short in wanted:
-        folder = f"styles/{FOLDERS[short]}"
+        folder = f"styles/{(FOLDERS | MORE)[short]}"
         files = training_files(args.data, folder)
         files = inkiest(files) if args.ink else files
         chosen, medoid = cluster(files, args.paintings)
@@ -135,7 +139,7 @@ def main() -> None:
         out = args.out / f"{short}_learnt.onnx"
         learn_style(chosen, name=f"{short}_learnt", cfg=cfg, output=out, photos=photos, overwrite=True,
                     progress=False, work_dir=args.out / f"run_{short}", step=print)  # fmt: skip
-        retag(out, FOLDERS[short], chosen, args.data)
+        retag(out, (FOLDERS | MORE)[short], chosen, args.data)
         (args.out / f"{short}_learnt.json").write_text(
             json.dumps(
                 {
