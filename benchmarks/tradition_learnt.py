@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tradition_codes import FOLDERS  # the four traditions the styles issue names (benchmarks/ is on the path)
@@ -120,37 +121,52 @@ def main() -> None:
     ap.add_argument(
         "--only", default="", help="traditions, comma-separated (default: the four; also figure, modern)"
     )
+    ap.add_argument("--paintings-of", default="", help="relearn a shipped style from its own paintings")
     args = ap.parse_args()
     from huafeng.train.learn_cfg import LearnCfg
-    from huafeng.train.learn_style import learn_style
 
     args.out.mkdir(parents=True, exist_ok=True)
     photos = training_photos(args.data, args.photos)
     keep = {} if args.keep is None else {"ssim_target": args.keep}
     cfg = LearnCfg(minutes=args.minutes, **keep)
+    if args.paintings_of:
+        short, folder, chosen = paintings_of(args.paintings_of, args.data)
+        print(f"{short}: the {len(chosen)} training paintings of the shipped {args.paintings_of}", flush=True)
+        learn_one(short, folder, chosen, photos, cfg, args)
+        return
     wanted = [s for s in args.only.split(",") if s] or list(FOLDERS)
     for short in wanted:
-        folder = f"styles/{(FOLDERS | MORE)[short]}"
-        files = training_files(args.data, folder)
+        folder = (FOLDERS | MORE)[short]
+        files = training_files(args.data, f"styles/{folder}")
         files = inkiest(files) if args.ink else files
         chosen, medoid = cluster(files, args.paintings)
         print(f"{short}: {len(files)} training paintings, medoid {files[medoid].name}, cluster:", flush=True)
         print("  " + " ".join(p.name for p in chosen), flush=True)
-        out = args.out / f"{short}_learnt.onnx"
-        learn_style(chosen, name=f"{short}_learnt", cfg=cfg, output=out, photos=photos, overwrite=True,
-                    progress=False, work_dir=args.out / f"run_{short}", step=print)  # fmt: skip
-        retag(out, (FOLDERS | MORE)[short], chosen, args.data)
-        (args.out / f"{short}_learnt.json").write_text(
-            json.dumps(
-                {
-                    "paintings": [str(p) for p in chosen],
-                    "photos": [str(p) for p in photos],
-                    "minutes": args.minutes,
-                    "keep": cfg.ssim_target,
-                },
-                indent=1,
-            )
-        )
+        learn_one(short, folder, chosen, photos, cfg, args)
+
+
+def paintings_of(style: str, data: Path) -> tuple[str, str, list[Path]]:
+    """A shipped style's own training paintings (its card), for relearning it with ``learn-style``."""
+    from huafeng.infer.styles import resolve_style
+
+    info = resolve_style(style)
+    entries = [data / e for e in info.card["data"]["style"]["entries"]]
+    folder = str(info.card["tradition"])
+    keep = set(training_files(data, f"styles/{folder}"))
+    return style, folder, [p for p in entries if p in keep]
+
+
+def learn_one(short: str, folder: str, chosen: list[Path], photos: list[Path], cfg: Any, args: Any) -> None:
+    """Learn ``chosen`` for ``cfg.minutes``; the file names its tradition, a JSON beside it what it saw."""
+    from huafeng.train.learn_style import learn_style
+
+    out = args.out / f"{short}_learnt.onnx"
+    learn_style(chosen, name=f"{short}_learnt", cfg=cfg, output=out, photos=photos, overwrite=True,
+                progress=False, work_dir=args.out / f"run_{short}", step=print)  # fmt: skip
+    retag(out, folder, chosen, args.data)
+    record = {"paintings": [str(p) for p in chosen], "photos": [str(p) for p in photos],
+              "minutes": args.minutes, "keep": cfg.ssim_target}  # fmt: skip
+    (args.out / f"{short}_learnt.json").write_text(json.dumps(record, indent=1))
 
 
 if __name__ == "__main__":
