@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from huafeng.errors import InputError
-from huafeng.imageio import read_image
-from huafeng.infer.instant import mean_descriptor
 from huafeng.train.cards import manifest_licences
+from huafeng.train.library import paintings_descriptor
 
 DATA_ROOT = "../shared/data"
 
@@ -60,11 +59,6 @@ def adopt_card(
     }
     out["config"] = config
     out["license"] = sorted(licences)
-    out["descriptor"] = [round(float(v), 4) for v in descriptor(data, summary["style"]["entries"])]
+    out["descriptor"] = paintings_descriptor([data / p for p in summary["style"]["entries"]])
     out.pop("paintings", None)
     return out
-
-
-def descriptor(data: Path, paintings: list[str]) -> Any:
-    """The instant-mode palette descriptor of the style's paintings (as the library's cards hold)."""
-    return mean_descriptor([read_image(data / p).rgb for p in paintings[:16]])

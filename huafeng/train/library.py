@@ -129,12 +129,17 @@ def _licence(data_card: dict[str, Any], fallback: str) -> str:
 
 
 def _descriptor(cfg: RunCfg) -> list[float]:
-    """The instant-mode descriptor (:mod:`huafeng.infer.instant`) of up to 16 of the style's paintings."""
     from huafeng.data.folders import find_images
+
+    return paintings_descriptor(find_images(cfg.data, cfg.data.style_entries(), what="painting"))
+
+
+def paintings_descriptor(paths: Sequence[Path]) -> list[float]:
+    """The instant-mode descriptor (:mod:`huafeng.infer.instant`) of up to 16 of a style's paintings,
+    spread over the list: what a card holds for ``--style-image`` to rank by."""
     from huafeng.imageio import read_image
     from huafeng.infer.instant import mean_descriptor
 
-    paths = find_images(cfg.data, cfg.data.style_entries(), what="painting")
     picked = paths[:: max(1, len(paths) // 16)][:16]
     return mean_descriptor([read_image(p).rgb for p in picked])
 
