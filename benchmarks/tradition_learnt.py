@@ -31,21 +31,18 @@ from tradition_codes import FOLDERS  # the four traditions the styles issue name
 REPO = Path(__file__).resolve().parents[1]
 #: Traditions beyond the four, learnt only when asked for with ``--only``.
 MORE = {"figure": "chinese_renwu_figure", "modern": "western_modern_expressionist"}
-IMAGE_EXT = {".jpg", ".jpeg", ".png", ".webp"}
 
 
 def training_files(data: Path, folder: str) -> list[Path]:
     """Files of ``data/folder`` outside the evaluation hold-out and large enough to learn from, sorted."""
-    from huafeng.imageio import probe_image
+    from huafeng.imageio import list_images, probe_image
     from huafeng.splits import is_heldout
     from huafeng.train.learn_style import MIN_SIDE
 
     return [
         f
-        for f in sorted((data / folder).iterdir())
-        if f.suffix.lower() in IMAGE_EXT
-        and not is_heldout(f"{folder}/{f.name}")
-        and min(probe_image(f)[1]) >= MIN_SIDE
+        for f in list_images([data / folder])
+        if not is_heldout(f"{folder}/{f.name}") and min(probe_image(f)[1]) >= MIN_SIDE
     ]
 
 
@@ -78,10 +75,10 @@ def inkiest(files: list[Path]) -> list[Path]:
 def training_photos(data: Path, n: int) -> list[Path]:
     """``n`` training photos spread by path hash, none a near-duplicate of a held-out one."""
     from huafeng.data.photos import distinct
+    from huafeng.imageio import list_images
     from huafeng.splits import file_hash, is_heldout
 
-    content = data / "content"
-    files = [f for f in content.iterdir() if f.suffix.lower() in IMAGE_EXT]
+    files = list_images([data / "content"])
     held = [f for f in files if is_heldout(f"content/{f.name}")]
     train = sorted((f for f in files if f not in held), key=lambda f: file_hash(f"content/{f.name}"))
     return distinct(train[: 3 * n], exclude=held)[:n]
@@ -89,22 +86,18 @@ def training_photos(data: Path, n: int) -> list[Path]:
 
 def retag(path: Path, folder: str, paintings: list[Path], data: Path) -> None:
     """Name the tradition in the file's metadata and list the paintings' MANIFEST licences."""
-    import csv
-
     import onnx
 
     from huafeng.imageio import atomic_write_bytes
+    from huafeng.train.cards import manifest_licences
 
-    with open(data / "MANIFEST.csv", newline="", encoding="utf-8") as fh:
-        rows = {r["file"]: r for r in csv.DictReader(fh)}
-    lic = sorted({rows.get(f"styles/{folder}/{p.name}", {}).get("license", "unknown") for p in paintings})
+    lic = sorted(manifest_licences(data / "MANIFEST.csv", paintings))
     m = onnx.load(str(path))
     props = {p.key: p for p in m.metadata_props}
     props["huafeng.tradition"].value = folder
-    card = json.loads(props["huafeng.card"].value) if "huafeng.card" in props else {}
+    card = json.loads(props["huafeng.card"].value)  # every learn-style export carries one
     card |= {"paintings": [f"styles/{folder}/{p.name}" for p in paintings], "license": lic}
-    if "huafeng.card" in props:
-        props["huafeng.card"].value = json.dumps(card, ensure_ascii=False)
+    props["huafeng.card"].value = json.dumps(card, ensure_ascii=False)
     props["huafeng.license"].value = "; ".join(lic) + "; photos: their MANIFEST licences (research use)"
     atomic_write_bytes(path, m.SerializeToString())
 

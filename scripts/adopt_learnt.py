@@ -20,7 +20,8 @@ from pathlib import Path
 
 import onnx
 
-from huafeng.imageio import atomic_write_bytes
+from huafeng.errors import InputError
+from huafeng.imageio import atomic_write_bytes, check_writable
 from huafeng.train.adopt import DATA_ROOT, adopt_card
 
 
@@ -35,8 +36,10 @@ def main() -> None:
     ap.add_argument("-o", "--output", type=Path, required=True)
     ap.add_argument("--overwrite", action="store_true")
     a = ap.parse_args()
-    if a.output.exists() and not a.overwrite:
-        raise SystemExit(f"{a.output}: exists (pass --overwrite to replace it)")
+    try:
+        check_writable(a.output, overwrite=a.overwrite, protect=[a.model])
+    except InputError as e:
+        raise SystemExit(str(e)) from None
     m = onnx.load(str(a.model))
     props = {p.key: p for p in m.metadata_props}
     card = adopt_card(json.loads(props["huafeng.card"].value), a.name, a.tradition, a.data, a.description)
