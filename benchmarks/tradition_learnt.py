@@ -21,6 +21,7 @@ tradition folder, so ``huafeng eval`` grades it against that tradition's held-ou
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -115,13 +116,22 @@ def main() -> None:
         "--only", default="", help="traditions, comma-separated (default: the four; also figure, modern)"
     )
     ap.add_argument("--paintings-of", default="", help="relearn a shipped style from its own paintings")
+    ap.add_argument("--critic", default="patch", help="learn-style critic: patch or projected")
+    ap.add_argument(
+        "--adversarial", type=float, default=None, help="critic weight (learn-style default 0.05)"
+    )
+    ap.add_argument(
+        "--critic-all", action="store_true", help="the critic sees every training painting of the tradition"
+    )
     args = ap.parse_args()
     from huafeng.train.learn_cfg import LearnCfg
 
     args.out.mkdir(parents=True, exist_ok=True)
     photos = training_photos(args.data, args.photos)
-    keep = {} if args.keep is None else {"ssim_target": args.keep}
-    cfg = LearnCfg(minutes=args.minutes, **keep)
+    keep: dict[str, Any] = {} if args.keep is None else {"ssim_target": args.keep}
+    if args.adversarial is not None:
+        keep["adversarial"] = args.adversarial
+    cfg = LearnCfg(minutes=args.minutes, critic=args.critic, **keep)
     if args.paintings_of:
         short, folder, chosen = paintings_of(args.paintings_of, args.data)
         print(f"{short}: the {len(chosen)} training paintings of the shipped {args.paintings_of}", flush=True)
@@ -135,6 +145,9 @@ def main() -> None:
         chosen, medoid = cluster(files, args.paintings)
         print(f"{short}: {len(files)} training paintings, medoid {files[medoid].name}, cluster:", flush=True)
         print("  " + " ".join(p.name for p in chosen), flush=True)
+        if args.critic_all:  # Gram from the cluster, the critic from the whole collection
+            every = training_files(args.data, f"styles/{folder}")
+            cfg = dataclasses.replace(cfg, critic_images=tuple(str(p) for p in every))
         learn_one(short, folder, chosen, photos, cfg, args)
 
 
@@ -158,7 +171,8 @@ def learn_one(short: str, folder: str, chosen: list[Path], photos: list[Path], c
                 progress=False, work_dir=args.out / f"run_{short}", step=print)  # fmt: skip
     retag(out, folder, chosen, args.data)
     record = {"paintings": [str(p) for p in chosen], "photos": [str(p) for p in photos],
-              "minutes": args.minutes, "keep": cfg.ssim_target}  # fmt: skip
+              "minutes": args.minutes, "keep": cfg.ssim_target, "critic": cfg.critic,
+              "adversarial": cfg.adversarial, "critic_images": len(cfg.critic_images)}  # fmt: skip
     (args.out / f"{short}_learnt.json").write_text(json.dumps(record, indent=1))
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from huafeng.models import arbitrary, discriminators, fast, generators, pretrained, residual  # noqa: F401  (registers the models)
+from huafeng.models import arbitrary, discriminators, fast, generators, pretrained, projected, residual  # noqa: F401  (registers the models)
 from huafeng.models.fast import PRESETS as MOBILE_PRESETS
 from huafeng.models.registries import DISCRIMINATORS, GENERATORS
 

@@ -47,6 +47,11 @@ RENDER_LIFT = {"arbitrary": round(2 / 3, 4), "multistyle": 0.0}
 SSIM_TARGET = {"arbitrary": 0.62, "multistyle": 0.0}
 #: Default ``loss.ssim_detail`` per base (the balance also sets the lifted detail; arbitrary only).
 SSIM_DETAIL = {"arbitrary": True, "multistyle": False}
+#: The critics ``--critic`` accepts → their ``model.discriminator_kw``.
+CRITICS: dict[str, dict[str, object]] = {
+    "patch": {"base_channels": 32, "n_layers": 3, "spectral_norm": True},
+    "projected": {"width": 64, "spectral_norm": True},
+}
 #: LearnCfg fields that default per base (None → the table's value for ``base``).
 _PER_BASE: dict[str, Mapping[str, object]] = {
     "content_weight": CONTENT_WEIGHT,
@@ -79,6 +84,14 @@ class LearnCfg:
     tv_weight: float = 1.0
     adversarial: float = 0.05
     """Used only with ≥ ``MIN_IMAGES_FOR_CRITIC`` images, ramped in after the first third."""
+    critic: str = "patch"
+    """The critic (``CRITICS``): ``patch``, a PatchGAN learnt from scratch; ``projected``, small heads on
+    the frozen MobileNetV2 training backbone (:mod:`huafeng.models.projected`), which judges the object
+    and layout scales a from-scratch critic has no time to learn on a CPU budget."""
+    critic_images: tuple[str, ...] = ()
+    """Paintings the critic sees as real; empty = the style images. A tradition learnt from a cluster
+    (``benchmarks/tradition_learnt.py``) takes its Gram targets from the cluster and shows the critic
+    the whole collection, so the critic learns the tradition rather than eight pictures."""
     base: str = "arbitrary"
     """``arbitrary``: start from the arbitrary-style network's reading of the images
     (:mod:`huafeng.models.arbitrary`); ``multistyle``: from the closest of the 26 styles of
@@ -139,6 +152,9 @@ class LearnCfg:
         ):
             if not getattr(self, k) >= 0:
                 raise InputError(f"{k.replace('_', '-')} must be >= 0")
+        if self.critic not in CRITICS:
+            raise InputError(f"critic must be one of {', '.join(CRITICS)}, got {self.critic!r}")
+        object.__setattr__(self, "critic_images", tuple(str(p) for p in self.critic_images))
         if self.from_style is not None and not 0 <= self.from_style < 26:
             raise InputError(f"--from must be a base style 0..25, got {self.from_style}")
         if self.from_style is not None and self.base != "multistyle":

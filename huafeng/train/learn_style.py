@@ -29,6 +29,7 @@ from huafeng.train.learn_cfg import (  # noqa: F401  (re-exported: the CLI, API 
     BASES,
     COLOR_WEIGHT,
     CONTENT_WEIGHT,
+    CRITICS,
     PALETTE_WEIGHT,
     RENDER_LIFT,
     LearnCfg,
@@ -90,7 +91,8 @@ def _recipe(
 ) -> Any:
     from huafeng.config import from_dict
 
-    critic = len(images) >= MIN_IMAGES_FOR_CRITIC and cfg.adversarial > 0
+    judged = [Path(p) for p in cfg.critic_images] or images  # what the critic sees as real
+    critic = len(judged) >= MIN_IMAGES_FOR_CRITIC and cfg.adversarial > 0
     side = max(cfg.crop + cfg.crop // 4, 160)
     return from_dict(
         {
@@ -101,8 +103,8 @@ def _recipe(
             "model": {
                 "generator": BASES[cfg.base],
                 "generator_kw": init,
-                "discriminator": "patch",
-                "discriminator_kw": {"base_channels": 32, "n_layers": 3, "spectral_norm": True},
+                "discriminator": cfg.critic,
+                "discriminator_kw": CRITICS[cfg.critic],
             },
             "loss": {
                 "content": cfg.content_weight,
@@ -119,7 +121,9 @@ def _recipe(
             "data": {
                 "root": "/",
                 "content": [str(p.resolve()) for p in photos],
-                "style": [str(p.resolve()) for p in images],
+                "style": [str(p.resolve()) for p in judged],
+                # the Gram targets: the style images, also when the critic sees a wider collection
+                "style_reference": [str(p.resolve()) for p in images] if cfg.critic_images else [],
                 "image_size": side,
                 "style_size": cfg.style_side or side,
                 "crop_size": cfg.crop,
@@ -181,11 +185,17 @@ def _steps_for(cfg: LearnCfg, seconds_per_step: float) -> int:
 
 
 def probe_seconds_per_step(cfg: LearnCfg) -> float:
-    """Time two training-shaped steps (G + loss net forward/backward) on this machine."""
+    """Time two training-shaped steps (G + loss net forward/backward) on this machine.
+
+    A projected critic costs about as much as the loss net again (a second frozen backbone pass
+    in G's step, two more in D's), so it is timed too: planned without it, a run reached a third of
+    its steps at the deadline and the critic, ramped in after the first third, barely trained. The
+    PatchGAN is left out, as when the learn-style defaults were tuned (it is small next to the net).
+    """
     import torch
 
     from huafeng import losses
-    from huafeng.models.registries import GENERATORS
+    from huafeng.models.registries import DISCRIMINATORS, GENERATORS
     from huafeng.train.precision import autocast_dtype
 
     if cfg.threads:
@@ -193,13 +203,19 @@ def probe_seconds_per_step(cfg: LearnCfg) -> float:
     dtype = autocast_dtype("bf16", "cpu")  # what the loop will use for the recipe's amp: bf16
     g = GENERATORS.build(BASES[cfg.base])
     net = losses.MobileNetV2Features(losses.STYLE_TAPS).eval()
+    d = DISCRIMINATORS.build(cfg.critic, **CRITICS[cfg.critic]) if cfg.critic != "patch" else None
     x = torch.rand(cfg.batch, 3, cfg.crop, cfg.crop)
     times = []
     for _ in range(3):
         t0 = time.perf_counter()
         with torch.autocast("cpu", dtype=dtype or torch.float32, enabled=dtype is not None):
             y = g(x)
-        sum(v.mean() for v in net(y.float()).values()).backward()  # type: ignore[union-attr]
+            judged = [] if d is None else d(y)
+        loss = sum(v.mean() for v in net(y.float()).values()) + sum(o.float().mean() for o in judged)
+        loss.backward()  # type: ignore[union-attr]
+        if d is not None:
+            with torch.autocast("cpu", dtype=dtype or torch.float32, enabled=dtype is not None):
+                sum(o.float().mean() for o in d(torch.cat([x, y.detach()]))).backward()
         times.append(time.perf_counter() - t0)
     return 1.15 * min(times[1:])  # data loading, Gram targets and the optimiser step on top
 
