@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from huafeng.errors import InputError
-from huafeng.train.learn_cfg import CONTENT_WEIGHT, SSIM_TARGET
+from huafeng.train.learn_cfg import CONTENT_WEIGHT, SSIM_TARGET, LearnCfg
 
 _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -57,6 +57,25 @@ def learn_style_command(
         int | None,
         typer.Option("--from", help="Start from multistyle base style 0-25 (default: the closest by Gram)."),
     ] = None,
+    critic: Annotated[
+        str,
+        typer.Option(
+            help="patch (a critic learnt from scratch) or projected (heads on a pretrained network: "
+            "it learns a whole collection's look in minutes; give it --critic-images)."
+        ),
+    ] = "patch",
+    critic_images: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--critic-images",
+            help="Paintings the critic learns the look from (files or folders; default: IMAGES). The "
+            "textures still come from IMAGES: e.g. a few typical paintings plus their whole tradition.",
+        ),
+    ] = None,
+    adversarial: Annotated[
+        float | None,
+        typer.Option(help=f"Weight of the critic term (default {LearnCfg.adversarial:g}; 3: a tradition)."),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="The .onnx to write (default: your styles folder).")
     ] = None,
@@ -84,7 +103,7 @@ def learn_style_command(
     except ImportError:
         raise InputError("learn-style needs PyTorch: pip install 'huafeng[train]'") from None
     from huafeng.imageio import list_images
-    from huafeng.train.learn_style import LearnCfg, learn_style
+    from huafeng.train.learn_style import learn_style
 
     files = list_images(images)
     photo_files = list_images(photos) if photos else []
@@ -92,9 +111,12 @@ def learn_style_command(
         base = "multistyle" if from_style is not None else LearnCfg.base
     # an explicit --content-weight alone means that weight, fixed; --keep steers from it
     target = keep if keep is not None else 0.0 if content_weight is not None else None
+    judged = tuple(str(p) for p in list_images(critic_images)) if critic_images else ()
     cfg = LearnCfg(
-        minutes=minutes, content_weight=content_weight, base=base, from_style=from_style, ssim_target=target
-    )
+        minutes=minutes, content_weight=content_weight, base=base, from_style=from_style, ssim_target=target,
+        critic=critic, critic_images=judged,
+        **({} if adversarial is None else {"adversarial": adversarial}),
+    )  # fmt: skip
     if events:  # one JSON object per line, flushed: the service reads them as the job's progress
 
         def say(m: str) -> None:

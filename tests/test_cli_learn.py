@@ -129,3 +129,39 @@ def test_style_image_with_a_style_is_refused(tmp_path: Path, capsys: pytest.Capt
     code, _, err = run(args, capsys)
     assert code == 2 and "not both" in err and len(err.strip().splitlines()) == 1, err
     assert not out.exists()
+
+
+def test_the_critic_options_reach_the_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--critic projected --critic-images DIR --adversarial 3``: the critic, its collection (a
+    folder is listed) and its weight reach the run; an unknown critic is one line, exit 2."""
+    from huafeng.train import learn_style as ls
+
+    seen: list[ls.LearnCfg] = []
+
+    def fake(files, *, cfg, **kw):  # type: ignore[no-untyped-def]
+        seen.append(cfg)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(ls, "learn_style", fake)
+    img = imageio.write_image(tmp_path / "in.jpg", imageio.read_image(SAMPLE))
+    folder = tmp_path / "collection"
+    for i in range(3):
+        imageio.write_image(folder / f"p{i}.png", imageio.read_image(SAMPLE))
+    base = ["learn-style", str(img), "--name", "mine", "--minutes", "0.1"]
+    assert (
+        run([*base, "--critic", "projected", "--critic-images", str(folder), "--adversarial", "3"], capsys)[0]
+        == 0
+    )
+    assert run(base, capsys)[0] == 0
+    wide, plain = seen
+    assert wide.critic == "projected" and wide.adversarial == 3
+    assert sorted(Path(p).name for p in wide.critic_images) == ["p0.png", "p1.png", "p2.png"]
+    assert (
+        plain.critic == "patch"
+        and plain.critic_images == ()
+        and plain.adversarial == ls.LearnCfg().adversarial
+    )
+    code, _, err = run([*base, "--critic", "vgg"], capsys)
+    assert code == 2 and "critic" in err and len(err.strip().splitlines()) == 1, err
