@@ -36,16 +36,21 @@ def adopt_card(
 
     manifest = data / "MANIFEST.csv"
     out = dict(card, name=name, tradition=tradition)
-    summary: dict[str, Any] = {"root": DATA_ROOT, "style_images": []}
+    summary: dict[str, Any] = {"root": DATA_ROOT}
     licences: set[str] = set()
-    for what in ("content", "style"):
-        rel = _relative(card["data"][what]["entries"], data)
+    # style: what the critic saw (and, without separate references, the Gram targets);
+    # style_images: the Gram targets when the critic saw a wider collection (learn-style critic_images)
+    sets = {w: card["data"][w]["entries"] for w in ("content", "style")}
+    sets["style_images"] = list(card["data"].get("style_images") or [])
+    for what, entries in sets.items():
+        rel = _relative(entries, data)
         held = [r for r in rel if is_heldout(r)]
         if held:
             raise InputError(f"{held[0]}: a held-out file was used in training; it cannot ship")
         counts = manifest_licences(manifest, [data / r for r in rel])
         summary[what] = {"entries": rel, "images": len(rel), "licences": counts}
         licences |= set(counts)
+    summary["style_images"] = summary["style_images"]["entries"]
     out["data"] = summary
     config = json.loads(json.dumps(card["config"]))
     config |= {"name": name, "tradition": tradition, "license": "; ".join(sorted(licences))}
@@ -56,9 +61,11 @@ def adopt_card(
         "content": summary["content"]["entries"],
         "style": summary["style"]["entries"],
         "samples": _relative(config["data"].get("samples") or [], data),
+        "style_reference": summary["style_images"],
     }
     out["config"] = config
     out["license"] = sorted(licences)
-    out["descriptor"] = paintings_descriptor([data / p for p in summary["style"]["entries"]])
+    described = summary["style_images"] or summary["style"]["entries"]  # the paintings it paints like
+    out["descriptor"] = paintings_descriptor([data / p for p in described])
     out.pop("paintings", None)
     return out

@@ -100,8 +100,8 @@ def test_init_onnx_resumes_a_shipped_style(tmp_path) -> None:  # type: ignore[no
 
 
 def test_a_conv_refined_style_needs_its_own_convolutions() -> None:
-    """ink_shanshui was refined with train_convs: its tables only reproduce it over its own convs."""
-    refined = "huafeng/assets/styles/ink_shanshui.onnx"
+    """huaniao was refined with train_convs: its tables only reproduce it over its own convs."""
+    refined = "huafeng/assets/styles/huaniao.onnx"
     with pytest.raises(InputError, match="init_convs"):
         PretrainedCIN(num_styles=1, init_styles=[2], init_onnx=[refined])
     g = PretrainedCIN(num_styles=1, init_styles=[2], init_onnx=[refined], init_convs=refined).eval()

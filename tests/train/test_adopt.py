@@ -79,3 +79,25 @@ def test_adopt_card_refuses_a_heldout_training_file(tmp_path: Path) -> None:
     card = {"data": entries, "config": {"data": {}}}
     with pytest.raises(InputError, match="held-out"):
         adopt_card(card, "x", "trad", data)
+
+
+def test_adopt_card_keeps_the_gram_paintings_apart_from_the_critic_s_collection(tmp_path: Path) -> None:
+    """A style learnt with ``critic_images`` took its Gram targets from a few paintings
+    (``data.style_images``) and showed the critic a collection (``data.style``): both stay named,
+    relative, licensed and checked against the hold-out; the descriptor describes the few."""
+    data, photos, paintings = _data(tmp_path)
+    card = {
+        "data": {
+            "content": {"entries": [str(p) for p in photos]},
+            "style": {"entries": [str(p) for p in paintings]},
+            "style_images": [str(paintings[0])],
+        },
+        "config": {"data": {"root": "/", "style_reference": [str(paintings[0])]}},
+    }
+    out = adopt_card(card, "trad_style", "trad", data)
+    first = paintings[0].relative_to(data).as_posix()
+    assert out["data"]["style_images"] == out["config"]["data"]["style_reference"] == [first]
+    assert len(out["data"]["style"]["entries"]) == 3
+    only_first = {"content": card["data"]["content"], "style": {"entries": [str(paintings[0])]}}
+    alone = adopt_card(dict(card, data=only_first), "t", "trad", data)
+    assert out["descriptor"] == alone["descriptor"]  # from the Gram paintings, not the collection
