@@ -22,14 +22,13 @@ import numpy as np
 from tradition_learnt import training_files  # benchmarks/ is on the path
 
 REPO = Path(__file__).resolve().parents[1]
-#: Classifier class → its painting folder.
-FOLDERS = {
-    "shanshui_ink": "chinese_shanshui_landscape",
-    "huaniao": "chinese_huaniao_flower_bird",
-    "ukiyoe": "japanese_ukiyoe_and_edo",
-    "impressionism": "european_impressionism_postimpressionism",
-    "renwu": "chinese_renwu_figure",
-}
+
+
+def painting_folders() -> dict[str, str]:
+    """Classifier class → its painting folder under ``data`` (the classifier's own table)."""
+    from huafeng.eval.classifier import FOLDERS
+
+    return {cls: folder for folder, cls in FOLDERS.items() if folder.startswith("styles/")}
 
 
 def tuning_photos(data: Path, n: int = 24) -> list[Path]:
@@ -65,7 +64,7 @@ def score(style: str, cls: str, photos: list[np.ndarray], ref: object, cache: ob
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("cls", choices=sorted(FOLDERS), help="the classifier's class for the tradition")
+    ap.add_argument("cls", choices=sorted(painting_folders()), help="the tradition's classifier class")
     ap.add_argument("styles", nargs="+", help="style names or .onnx files")
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     args = ap.parse_args()
@@ -76,7 +75,7 @@ def main() -> None:
     from huafeng.splits import file_hash
 
     photos = [square(read_image(p).rgb, 384) for p in tuning_photos(args.data)]
-    paintings = training_files(args.data, f"styles/{FOLDERS[args.cls]}")
+    paintings = training_files(args.data, painting_folders()[args.cls])
     ref = StyleReference.from_files(sorted(paintings, key=lambda f: file_hash(f.name))[-16:])
     cache = FeatureCache(None)
     for style in args.styles:

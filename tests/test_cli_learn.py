@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -92,19 +93,27 @@ def test_learn_style_bad_base(
     assert code == 2 and msg in err and len(err.strip().splitlines()) == 1, err
 
 
-def test_keep_and_content_weight_reach_the_run(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """``--keep`` steers to that SSIM; ``--content-weight`` alone is that weight, fixed (no steering)."""
+def _captured_configs(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The LearnCfg each ``learn-style`` call builds, caught before any training starts."""
     from huafeng.train import learn_style as ls
 
-    seen: list[ls.LearnCfg] = []
+    seen: list[Any] = []
 
     def fake(files, *, cfg, **kw):  # type: ignore[no-untyped-def]
         seen.append(cfg)
         raise SystemExit(0)
 
     monkeypatch.setattr(ls, "learn_style", fake)
+    return seen
+
+
+def test_keep_and_content_weight_reach_the_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--keep`` steers to that SSIM; ``--content-weight`` alone is that weight, fixed (no steering)."""
+    from huafeng.train import learn_style as ls
+
+    seen = _captured_configs(monkeypatch)
     img = imageio.write_image(tmp_path / "in.jpg", imageio.read_image(SAMPLE))
     base = ["learn-style", str(img), "--name", "mine", "--minutes", "0.1"]
     for extra in (
@@ -138,13 +147,7 @@ def test_the_critic_options_reach_the_run(
     folder is listed) and its weight reach the run; an unknown critic is one line, exit 2."""
     from huafeng.train import learn_style as ls
 
-    seen: list[ls.LearnCfg] = []
-
-    def fake(files, *, cfg, **kw):  # type: ignore[no-untyped-def]
-        seen.append(cfg)
-        raise SystemExit(0)
-
-    monkeypatch.setattr(ls, "learn_style", fake)
+    seen = _captured_configs(monkeypatch)
     img = imageio.write_image(tmp_path / "in.jpg", imageio.read_image(SAMPLE))
     folder = tmp_path / "collection"
     for i in range(3):
