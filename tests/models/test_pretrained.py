@@ -99,17 +99,32 @@ def test_init_onnx_resumes_a_shipped_style(tmp_path) -> None:  # type: ignore[no
     assert len(load_style_tables(shipped)) == 18
 
 
-def test_a_conv_refined_style_needs_its_own_convolutions() -> None:
-    """huaniao was refined with train_convs: its tables only reproduce it over its own convs."""
-    refined = "huafeng/assets/styles/huaniao.onnx"
+def test_a_conv_refined_style_needs_its_own_convolutions(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A style refined with train_convs (as session 7 did): its tables only reproduce it over its own
+    convolutions, so init_onnx alone is refused and init_convs restores it exactly. The file is made
+    here: since session 16 no shipped style holds refined convolutions."""
+    g = PretrainedCIN(num_styles=1, init_styles=[2], train_convs=True)
+    with torch.no_grad():
+        for name, p in g.named_parameters():
+            if name.endswith("conv.weight"):
+                p.mul_(1.05)
+    meta = {k: "x" for k in ("huafeng.name", "huafeng.tradition", "huafeng.description", "huafeng.license")}
+    refined = export_onnx(
+        select_styles(g, [0]).eval(),
+        tmp_path / "r.onnx",
+        metadata={**meta, "huafeng.card": "{}"},
+        example_size=(64, 64),
+    )
     with pytest.raises(InputError, match="init_convs"):
-        PretrainedCIN(num_styles=1, init_styles=[2], init_onnx=[refined])
-    g = PretrainedCIN(num_styles=1, init_styles=[2], init_onnx=[refined], init_convs=refined).eval()
+        PretrainedCIN(num_styles=1, init_styles=[2], init_onnx=[str(refined.path)])
+    back = PretrainedCIN(
+        num_styles=1, init_styles=[2], init_onnx=[str(refined.path)], init_convs=str(refined.path)
+    )
     x = torch.rand(1, 3, 64, 64)
-    sess = ort.InferenceSession(refined, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(str(refined.path), providers=["CPUExecutionProvider"])
     want = sess.run(None, {sess.get_inputs()[0].name: x.numpy()})[0]
     with torch.no_grad():
-        assert np.abs(g(x, torch.eye(1)).numpy() - want).max() < 1e-4
+        assert np.abs(back.eval()(x, torch.eye(1)).numpy() - want).max() < 1e-4
 
 
 def test_init_onnx_bad_input_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
