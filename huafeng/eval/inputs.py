@@ -58,11 +58,18 @@ def _resolve(p: str, data_root: Path) -> Path | None:
 
 
 def style_refs(card: dict[str, Any], data_root: Path) -> list[Path]:
-    """The paintings a style was trained on: card ``style_images``, else ``data.style.entries``."""
-    raw: list[str] = list(card.get("style_images") or [])
+    """The paintings a style paints like: its Gram references (``style_images`` of the card or of its
+    ``data``) when it names them, else what it trained on (``data.style.entries``).
+
+    A style learnt with a wider critic collection (learn-style ``critic_images``) lists that collection
+    under ``data.style`` and its 8 Gram paintings under ``data.style_images``: the peer and the contact
+    sheet get the 8, the paintings it was taught to look like."""
     data = card.get("data")
-    if isinstance(data, dict) and isinstance(data.get("style"), dict):
-        raw += list(data["style"].get("entries") or [])
+    raw: list[str] = list(card.get("style_images") or [])
+    if isinstance(data, dict):
+        raw += list(data.get("style_images") or [])
+    if not raw and isinstance(data, dict) and isinstance(data.get("style"), dict):
+        raw = list(data["style"].get("entries") or [])
     config = card.get("config")
     data_cfg = config.get("data") if isinstance(config, dict) else None
     heldout_excluded = isinstance(data_cfg, dict) and bool(data_cfg.get("exclude_heldout"))

@@ -98,6 +98,7 @@ def test_adopt_card_keeps_the_gram_paintings_apart_from_the_critic_s_collection(
     first = paintings[0].relative_to(data).as_posix()
     assert out["data"]["style_images"] == out["config"]["data"]["style_reference"] == [first]
     assert len(out["data"]["style"]["entries"]) == 3
+    assert style_refs(out, data) == [paintings[0]]  # the peer and the sheet get the Gram paintings
     only_first = {"content": card["data"]["content"], "style": {"entries": [str(paintings[0])]}}
     alone = adopt_card(dict(card, data=only_first), "t", "trad", data)
     assert out["descriptor"] == alone["descriptor"]  # from the Gram paintings, not the collection
