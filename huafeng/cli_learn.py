@@ -115,7 +115,7 @@ def learn_style_command(
     cfg = LearnCfg(
         minutes=minutes, content_weight=content_weight, base=base, from_style=from_style, ssim_target=target,
         critic=critic, critic_images=judged,
-        **({} if adversarial is None else {"adversarial": adversarial}),
+        adversarial=LearnCfg.adversarial if adversarial is None else adversarial,
     )  # fmt: skip
     if events:  # one JSON object per line, flushed: the service reads them as the job's progress
 
