@@ -73,8 +73,9 @@ def inkiest(files: list[Path]) -> list[Path]:
     return [f for f, v in zip(files, c, strict=True) if v <= np.median(c)]
 
 
-def training_photos(data: Path, n: int) -> list[Path]:
-    """``n`` training photos spread by path hash, none a near-duplicate of a held-out one."""
+def training_photos(data: Path, n: int, start: int = 0) -> list[Path]:
+    """``n`` training photos spread by path hash from position ``start``, none a near-duplicate of a
+    held-out one (``start`` past the trained-on ones gives tuning photos: ``tradition_tuning.py``)."""
     from huafeng.data.photos import distinct
     from huafeng.imageio import list_images
     from huafeng.splits import file_hash, is_heldout
@@ -82,7 +83,7 @@ def training_photos(data: Path, n: int) -> list[Path]:
     files = list_images([data / "content"])
     held = [f for f in files if is_heldout(f"content/{f.name}")]
     train = sorted((f for f in files if f not in held), key=lambda f: file_hash(f"content/{f.name}"))
-    return distinct(train[: 3 * n], exclude=held)[:n]
+    return distinct(train[start : start + 3 * n], exclude=held)[:n]
 
 
 def retag(path: Path, folder: str, paintings: list[Path], data: Path) -> None:
@@ -140,13 +141,12 @@ def main() -> None:
     wanted = [s for s in args.only.split(",") if s] or list(FOLDERS)
     for short in wanted:
         folder = (FOLDERS | MORE)[short]
-        files = training_files(args.data, f"styles/{folder}")
-        files = inkiest(files) if args.ink else files
+        every = training_files(args.data, f"styles/{folder}")
+        files = inkiest(every) if args.ink else every
         chosen, medoid = cluster(files, args.paintings)
         print(f"{short}: {len(files)} training paintings, medoid {files[medoid].name}, cluster:", flush=True)
         print("  " + " ".join(p.name for p in chosen), flush=True)
         if args.critic_all:  # Gram from the cluster, the critic from the whole collection
-            every = training_files(args.data, f"styles/{folder}")
             cfg = dataclasses.replace(cfg, critic_images=tuple(str(p) for p in every))
         learn_one(short, folder, chosen, photos, cfg, args)
 

@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from tradition_learnt import training_files  # benchmarks/ is on the path
+from tradition_learnt import training_files, training_photos  # benchmarks/ is on the path
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,14 +33,7 @@ def painting_folders() -> dict[str, str]:
 
 def tuning_photos(data: Path, n: int = 24) -> list[Path]:
     """``n`` training photos from hash position 200 on, none a near-duplicate of a held-out one."""
-    from huafeng.data.photos import distinct
-    from huafeng.imageio import list_images
-    from huafeng.splits import file_hash, is_heldout
-
-    files = list_images([data / "content"])
-    held = [f for f in files if is_heldout(f"content/{f.name}")]
-    train = sorted((f for f in files if f not in held), key=lambda f: file_hash(f"content/{f.name}"))
-    return distinct(train[200 : 200 + 3 * n], exclude=held)[:n]
+    return training_photos(data, n, start=200)
 
 
 def score(style: str, cls: str, photos: list[np.ndarray], ref: object, cache: object) -> dict[str, object]:

@@ -16,6 +16,7 @@ is ever left there, and a shipped style's name is refused.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -205,16 +206,17 @@ def probe_seconds_per_step(cfg: LearnCfg) -> float:
     net = losses.MobileNetV2Features(losses.STYLE_TAPS).eval()
     d = DISCRIMINATORS.build(cfg.critic, **CRITICS[cfg.critic]) if cfg.critic != "patch" else None
     x = torch.rand(cfg.batch, 3, cfg.crop, cfg.crop)
+    amp = functools.partial(torch.autocast, "cpu", dtype=dtype or torch.float32, enabled=dtype is not None)
     times = []
     for _ in range(3):
         t0 = time.perf_counter()
-        with torch.autocast("cpu", dtype=dtype or torch.float32, enabled=dtype is not None):
+        with amp():
             y = g(x)
             judged = [] if d is None else d(y)
         loss = sum(v.mean() for v in net(y.float()).values()) + sum(o.float().mean() for o in judged)
         loss.backward()  # type: ignore[union-attr]
         if d is not None:
-            with torch.autocast("cpu", dtype=dtype or torch.float32, enabled=dtype is not None):
+            with amp():
                 sum(o.float().mean() for o in d(torch.cat([x, y.detach()]))).backward()
         times.append(time.perf_counter() - t0)
     return 1.15 * min(times[1:])  # data loading, Gram targets and the optimiser step on top
