@@ -124,6 +124,11 @@ def main() -> None:
     ap.add_argument(
         "--critic-all", action="store_true", help="the critic sees every training painting of the tradition"
     )
+    ap.add_argument(
+        "--negatives",
+        default="",
+        help="traditions the critic learns to call fake, e.g. figure (comma-separated)",
+    )
     args = ap.parse_args()
     from huafeng.train.learn_cfg import LearnCfg
 
@@ -132,7 +137,15 @@ def main() -> None:
     keep: dict[str, Any] = {} if args.keep is None else {"ssim_target": args.keep}
     if args.adversarial is not None:
         keep["adversarial"] = args.adversarial
-    cfg = LearnCfg(minutes=args.minutes, critic=args.critic, **keep)
+    negatives = [
+        f
+        for s in args.negatives.split(",")
+        if s
+        for f in training_files(args.data, f"styles/{(FOLDERS | MORE)[s]}")
+    ]
+    cfg = LearnCfg(
+        minutes=args.minutes, critic=args.critic, critic_negatives=tuple(map(str, negatives)), **keep
+    )
     if args.paintings_of:
         short, folder, chosen = paintings_of(args.paintings_of, args.data)
         print(f"{short}: the {len(chosen)} training paintings of the shipped {args.paintings_of}", flush=True)
@@ -172,7 +185,8 @@ def learn_one(short: str, folder: str, chosen: list[Path], photos: list[Path], c
     retag(out, folder, chosen, args.data)
     record = {"paintings": [str(p) for p in chosen], "photos": [str(p) for p in photos],
               "minutes": args.minutes, "keep": cfg.ssim_target, "critic": cfg.critic,
-              "adversarial": cfg.adversarial, "critic_images": len(cfg.critic_images)}  # fmt: skip
+              "adversarial": cfg.adversarial, "critic_images": len(cfg.critic_images),
+              "negatives": args.negatives, "critic_negatives": len(cfg.critic_negatives)}  # fmt: skip
     (args.out / f"{short}_learnt.json").write_text(json.dumps(record, indent=1))
 
 

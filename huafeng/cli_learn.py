@@ -72,6 +72,14 @@ def learn_style_command(
             "textures still come from IMAGES: e.g. a few typical paintings plus their whole tradition.",
         ),
     ] = None,
+    critic_negatives: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--critic-negatives",
+            help="Paintings the critic learns to call fake (files or folders): the neighbouring traditions, "
+            "so it learns what sets yours apart from theirs.",
+        ),
+    ] = None,
     adversarial: Annotated[
         float | None,
         typer.Option(help=f"Weight of the critic term (default {LearnCfg.adversarial:g}; 3: a tradition)."),
@@ -112,9 +120,10 @@ def learn_style_command(
     # an explicit --content-weight alone means that weight, fixed; --keep steers from it
     target = keep if keep is not None else 0.0 if content_weight is not None else None
     judged = tuple(str(p) for p in list_images(critic_images)) if critic_images else ()
+    negatives = tuple(str(p) for p in list_images(critic_negatives)) if critic_negatives else ()
     cfg = LearnCfg(
         minutes=minutes, content_weight=content_weight, base=base, from_style=from_style, ssim_target=target,
-        critic=critic, critic_images=judged,
+        critic=critic, critic_images=judged, critic_negatives=negatives,
         adversarial=LearnCfg.adversarial if adversarial is None else adversarial,
     )  # fmt: skip
     if events:  # one JSON object per line, flushed: the service reads them as the job's progress

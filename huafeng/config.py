@@ -135,6 +135,11 @@ class DataCfg:
     style_reference: tuple[str, ...] = ()
     """Gram targets for ``loss.style_target: fixed`` (in ``multi``: one per style); empty = all
     images of the style set."""
+    critic_negatives: tuple[str, ...] = ()
+    """Paintings of *other* traditions the critic is shown as fakes beside G's outputs (``style``
+    mode only). A critic that has seen only the tradition accepts what any silk-and-ink painting
+    shares; with the neighbours as negatives it must find what sets the tradition apart (a
+    class-contrastive critic). G's loss is unchanged: it still only asks the critic to call it real."""
     manifest: str | None = None
     """MANIFEST.csv (file,split,...,label) to filter images by; None = use every image found."""
     manifest_label: str | None = None
@@ -351,6 +356,10 @@ class RunCfg:
                 not d.style_reference or len(d.style_reference) == len(d.style),
                 "data.style_reference: multi mode needs one reference per style (or none)",
             )
+        check(
+            not d.critic_negatives or mode == "style",
+            f"data.critic_negatives: only the style mode's critic takes negatives, not {mode}",
+        )
         if mode == "cycle":
             check(
                 self.loss.cycle > 0 or self.loss.adversarial > 0,

@@ -143,8 +143,9 @@ def test_style_image_with_a_style_is_refused(tmp_path: Path, capsys: pytest.Capt
 def test_the_critic_options_reach_the_run(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``--critic projected --critic-images DIR --adversarial 3``: the critic, its collection (a
-    folder is listed) and its weight reach the run; an unknown critic is one line, exit 2."""
+    """``--critic projected --critic-images DIR --critic-negatives DIR --adversarial 3``: the critic,
+    its collection and negatives (folders are listed) and its weight reach the run; an unknown critic
+    is one line, exit 2."""
     from huafeng.train import learn_style as ls
 
     seen = _captured_configs(monkeypatch)
@@ -153,17 +154,19 @@ def test_the_critic_options_reach_the_run(
     for i in range(3):
         imageio.write_image(folder / f"p{i}.png", imageio.read_image(SAMPLE))
     base = ["learn-style", str(img), "--name", "mine", "--minutes", "0.1"]
-    assert (
-        run([*base, "--critic", "projected", "--critic-images", str(folder), "--adversarial", "3"], capsys)[0]
-        == 0
-    )
+    theirs = tmp_path / "theirs"
+    imageio.write_image(theirs / "t0.png", imageio.read_image(SAMPLE))
+    wide_args = ["--critic", "projected", "--critic-images", str(folder), "--critic-negatives", str(theirs)]
+    assert run([*base, *wide_args, "--adversarial", "3"], capsys)[0] == 0
     assert run(base, capsys)[0] == 0
     wide, plain = seen
     assert wide.critic == "projected" and wide.adversarial == 3
     assert sorted(Path(p).name for p in wide.critic_images) == ["p0.png", "p1.png", "p2.png"]
+    assert [Path(p).name for p in wide.critic_negatives] == ["t0.png"]
     assert (
         plain.critic == "patch"
         and plain.critic_images == ()
+        and plain.critic_negatives == ()
         and plain.adversarial == ls.LearnCfg().adversarial
     )
     code, _, err = run([*base, "--critic", "vgg"], capsys)

@@ -31,6 +31,7 @@ from huafeng.errors import InputError
 __all__ = [
     "PHOTOS",
     "PAINTINGS",
+    "NEGATIVES",
     "DistributedStepSampler",
     "ImageSet",
     "DataPlan",
@@ -40,8 +41,8 @@ __all__ = [
     "make_loader",
 ]
 
-#: RNG stream ids: photos and paintings draw independent crops from the same seed.
-PHOTOS, PAINTINGS = 1, 2
+#: RNG stream ids: photos, paintings and the critic's negatives draw independent crops from one seed.
+PHOTOS, PAINTINGS, NEGATIVES = 1, 2, 3
 
 
 @dataclass
@@ -56,6 +57,8 @@ class TrainData:
     """(N, 3, S, S) fixed photos for the sample grids."""
     references: list[list[torch.Tensor]]
     """Per style, the whole paintings (1×3×H×W) whose Grams are the ``fixed`` style targets."""
+    negatives: ImageSet | None = None
+    """Other traditions' paintings the critic sees as fakes (``data.critic_negatives``), if any."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,11 @@ def build_data(d: DataCfg, plan: DataPlan) -> TrainData:
             if not imgs:
                 raise InputError(f"no readable style reference images for style {names[k]!r}")
             references.append(imgs)
-    return TrainData(photos, paintings, names, torch.stack(loaded), references)
+    negatives = None
+    if d.critic_negatives:
+        found = find_images(d, d.critic_negatives, what="critic negative")
+        negatives = ImageSet(found, paint_tf, seed=seed, stream=NEGATIVES, cache=d.cache)
+    return TrainData(photos, paintings, names, torch.stack(loaded), references, negatives)
 
 
 def _worker_init(_: int) -> None:

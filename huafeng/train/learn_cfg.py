@@ -92,6 +92,10 @@ class LearnCfg:
     """Paintings the critic sees as real; empty = the style images. A tradition learnt from a cluster
     (``benchmarks/tradition_learnt.py``) takes its Gram targets from the cluster and shows the critic
     the whole collection, so the critic learns the tradition rather than eight pictures."""
+    critic_negatives: tuple[str, ...] = ()
+    """Paintings of neighbouring traditions the critic learns to call fake (``data.critic_negatives``):
+    the tradition's look *apart from* theirs rather than what all of them share (issue 16: huaniao
+    outputs were read as figure painting, the other silk-and-ink class). Needs a critic."""
     base: str = "arbitrary"
     """``arbitrary``: start from the arbitrary-style network's reading of the images
     (:mod:`huafeng.models.arbitrary`); ``multistyle``: from the closest of the 26 styles of
@@ -155,6 +159,9 @@ class LearnCfg:
         if self.critic not in CRITICS:
             raise InputError(f"critic must be one of {', '.join(CRITICS)}, got {self.critic!r}")
         object.__setattr__(self, "critic_images", tuple(str(p) for p in self.critic_images))
+        object.__setattr__(self, "critic_negatives", tuple(str(p) for p in self.critic_negatives))
+        if self.critic_negatives and not self.adversarial:
+            raise InputError("critic negatives need a critic: give --adversarial above 0")
         if self.from_style is not None and not 0 <= self.from_style < 26:
             raise InputError(f"--from must be a base style 0..25, got {self.from_style}")
         if self.from_style is not None and self.base != "multistyle":

@@ -125,6 +125,7 @@ def _recipe(
                 "style": [str(p.resolve()) for p in judged],
                 # the Gram targets: the style images, also when the critic sees a wider collection
                 "style_reference": [str(p.resolve()) for p in images] if cfg.critic_images else [],
+                "critic_negatives": [str(Path(p).resolve()) for p in cfg.critic_negatives] if critic else [],
                 "image_size": side,
                 "style_size": cfg.style_side or side,
                 "crop_size": cfg.crop,
@@ -216,8 +217,9 @@ def probe_seconds_per_step(cfg: LearnCfg) -> float:
         loss = sum(v.mean() for v in net(y.float()).values()) + sum(o.float().mean() for o in judged)
         loss.backward()  # type: ignore[union-attr]
         if d is not None:
+            shown = [x, y.detach()] + [x] * bool(cfg.critic_negatives)  # negatives: one more batch
             with amp():
-                sum(o.float().mean() for o in d(torch.cat([x, y.detach()]))).backward()
+                sum(o.float().mean() for o in d(torch.cat(shown))).backward()
         times.append(time.perf_counter() - t0)
     return 1.15 * min(times[1:])  # data loading, Gram targets and the optimiser step on top
 

@@ -30,7 +30,7 @@ from torch import nn
 
 from huafeng import losses
 from huafeng.config import RunCfg
-from huafeng.data import PAINTINGS, PHOTOS, DataPlan, build_data, make_loader
+from huafeng.data import NEGATIVES, PAINTINGS, PHOTOS, DataPlan, build_data, make_loader
 from huafeng.errors import InputError
 from huafeng.train import checkpoint as ckpt_io
 from huafeng.train import distributed
@@ -119,6 +119,8 @@ class StyleTask:
         d, seed = self.cfg.data, self.cfg.train.seed
         self.photos = make_loader(self.data.photos, d, seed=seed, stream=PHOTOS, **kw)
         self.paintings = make_loader(self.data.paintings, d, seed=seed, stream=PAINTINGS, **kw)
+        neg = self.data.negatives
+        self.negatives = None if neg is None else make_loader(neg, d, seed=seed, stream=NEGATIVES, **kw)
         refs = self.data.references
         views = d.style_views
         self.refs = reference_targets(self.feat_net, refs, self.style, self.device, views) if refs else None
@@ -134,9 +136,11 @@ class StyleTask:
         y, labels = next(self.paintings)
         dev = self.device
         x, y, labels = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True), labels.to(dev)
+        # drawn every step, so the stream stays aligned with samples_seen across a resume
+        neg = None if self.negatives is None else next(self.negatives)[0].to(dev, non_blocking=True)
         terms, loss_g, fakes = self._g_step(step, x, y, labels, gamma)
         if gamma > 0:
-            terms |= self._d_step(x, y, labels, fakes)
+            terms |= self._d_step(x, y, labels, fakes, neg)
         self.samples_seen += self.images_per_step
         return (
             {f"loss/{k}": v for k, v in terms.items()}
@@ -235,16 +239,24 @@ class StyleTask:
         return terms, loss_g, fakes
 
     def _d_step(
-        self, x: torch.Tensor, y: torch.Tensor, labels: torch.Tensor, fakes: tuple[torch.Tensor, ...]
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        labels: torch.Tensor,
+        fakes: tuple[torch.Tensor, ...],
+        negatives: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        """Discriminator step(s): real paintings vs this step's (detached) fakes."""
+        """Discriminator step(s): real paintings vs this step's (detached) fakes and, with
+        ``data.critic_negatives``, vs other traditions' paintings too."""
         lc = self.cfg.loss
         for m in self.discs:
             m.requires_grad_(True)
         opt = self.optimizers["d"]
         for _ in range(self.cfg.train.d_steps):
             with self._autocast():
-                loss_d, r1 = _d_loss(self.nets["d"], y, fakes[0].detach(), labels, lc.adversarial_kind, lc.r1)
+                loss_d, r1 = _d_loss(
+                    self.nets["d"], y, fakes[0].detach(), labels, lc.adversarial_kind, lc.r1, negatives
+                )
                 if len(fakes) > 1:  # cycle: the photo critic judges real photos vs paintings made photos
                     loss_d2, r1b = _d_loss(
                         self.nets["d_inv"], x, fakes[1].detach(), None, lc.adversarial_kind, lc.r1
@@ -317,10 +329,15 @@ def _d_loss(
     labels: torch.Tensor | None,
     kind: str,
     r1_weight: float,
+    negatives: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The critic's loss; with ``negatives`` (style mode) the fake side is half G's outputs and half
+    the negatives, each against the same real logits, so the real term keeps its weight."""
     real = real.detach().requires_grad_(r1_weight > 0)
     real_logits = _judge(d, real, labels)
     loss = losses.d_loss(kind, real_logits, _judge(d, fake, labels))
+    if negatives is not None:
+        loss = 0.5 * (loss + losses.d_loss(kind, real_logits, d(negatives)))
     r1 = losses.r1_penalty(real_logits, real) if r1_weight > 0 else torch.zeros((), device=real.device)
     return loss, r1
 

@@ -237,13 +237,34 @@ def test_the_projected_critic_sees_its_own_collection(painting: Path, tmp_path: 
         ls.LearnCfg(critic="vgg")
 
 
-def test_a_style_learns_with_the_projected_critic(painting: Path, styles_dir: Path, tmp_path: Path) -> None:
-    """A short run with the projected critic on: it reaches the adversarial term and exports."""
+def test_critic_negatives_reach_the_recipe(painting: Path, tmp_path: Path) -> None:
+    """``critic_negatives`` go to ``data.critic_negatives`` when there is a critic, and not when one
+    painting is too few for a critic; negatives with no critic weight are one clear error."""
     from dataclasses import replace
 
-    others = _flat_paintings(tmp_path, 30)
+    others, theirs = _flat_paintings(tmp_path / "o", 20), _flat_paintings(tmp_path / "t", 40)
+    cfg = replace(TINY, critic="projected", critic_images=tuple(map(str, others)))
+    cfg = replace(cfg, critic_negatives=tuple(map(str, theirs)))
+    r = ls.plan_recipe("a", [painting], ls.default_photos(), cfg, lambda m: None)
+    assert [Path(p).parent.name for p in r.data.critic_negatives] == ["t"] * 4
+    lone = replace(TINY, critic_negatives=tuple(map(str, theirs)))
+    assert (
+        ls.plan_recipe("b", [painting], ls.default_photos(), lone, lambda m: None).data.critic_negatives == ()
+    )
+    with pytest.raises(InputError, match="negatives need a critic"):
+        ls.LearnCfg(adversarial=0.0, critic_negatives=(str(theirs[0]),))
+
+
+def test_a_style_learns_with_the_projected_critic(painting: Path, styles_dir: Path, tmp_path: Path) -> None:
+    """A short run with the projected critic on, negatives and all: it reaches the adversarial term
+    and exports, and its card names the negatives."""
+    from dataclasses import replace
+
+    others, theirs = _flat_paintings(tmp_path / "o", 30), _flat_paintings(tmp_path / "t", 50)
     cfg = replace(TINY, minutes=0.12, critic="projected", critic_images=tuple(str(p) for p in others))
+    cfg = replace(cfg, critic_negatives=tuple(str(p) for p in theirs))
     style = ls.learn_style([painting], name="proj", cfg=cfg, work_dir=tmp_path / "p", progress=False)
     rows = [json.loads(r) for r in next((tmp_path / "p").rglob("metrics.jsonl")).read_text().splitlines()]
     assert any(r.get("loss/adversarial") is not None and r.get("loss/d") is not None for r in rows)
     assert style.path.is_file() and style.card["config"]["model"]["discriminator"] == "projected"
+    assert len(style.card["config"]["data"]["critic_negatives"]) == 4
