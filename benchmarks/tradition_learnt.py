@@ -129,6 +129,9 @@ def main() -> None:
         default="",
         help="traditions the critic learns to call fake, e.g. figure (comma-separated)",
     )
+    ap.add_argument(
+        "--content-weight", type=float, default=None, help="where the steered content weight starts"
+    )
     args = ap.parse_args()
     from huafeng.train.learn_cfg import LearnCfg
 
@@ -137,6 +140,8 @@ def main() -> None:
     keep: dict[str, Any] = {} if args.keep is None else {"ssim_target": args.keep}
     if args.adversarial is not None:
         keep["adversarial"] = args.adversarial
+    if args.content_weight is not None:
+        keep["content_weight"] = args.content_weight
     negatives = [
         f
         for s in args.negatives.split(",")
@@ -186,7 +191,8 @@ def learn_one(short: str, folder: str, chosen: list[Path], photos: list[Path], c
     record = {"paintings": [str(p) for p in chosen], "photos": [str(p) for p in photos],
               "minutes": args.minutes, "keep": cfg.ssim_target, "critic": cfg.critic,
               "adversarial": cfg.adversarial, "critic_images": len(cfg.critic_images),
-              "negatives": args.negatives, "critic_negatives": len(cfg.critic_negatives)}  # fmt: skip
+              "negatives": args.negatives, "critic_negatives": len(cfg.critic_negatives),
+              "content_weight": cfg.content_weight}  # fmt: skip
     (args.out / f"{short}_learnt.json").write_text(json.dumps(record, indent=1))
 
 
