@@ -42,6 +42,9 @@ def adopt_card(
     # style_images: the Gram targets when the critic saw a wider collection (learn-style critic_images)
     sets = {w: card["data"][w]["entries"] for w in ("content", "style")}
     sets["style_images"] = list(card["data"].get("style_images") or [])
+    negatives = card["data"].get("critic_negatives")  # other traditions the critic called fake
+    if negatives:
+        sets["critic_negatives"] = negatives["entries"]
     for what, entries in sets.items():
         rel = _relative(entries, data)
         held = [r for r in rel if is_heldout(r)]
@@ -63,6 +66,8 @@ def adopt_card(
         "samples": _relative(config["data"].get("samples") or [], data),
         "style_reference": summary["style_images"],
     }
+    if negatives:
+        config["data"]["critic_negatives"] = summary["critic_negatives"]["entries"]
     out["config"] = config
     out["license"] = sorted(licences)
     described = summary["style_images"] or summary["style"]["entries"]  # the paintings it paints like

@@ -35,14 +35,15 @@ def _cfg_licences(cfg: Any, paths: Sequence[Path]) -> dict[str, int]:
 
 
 def data_card(cfg: Any) -> dict[str, Any]:
-    """What the model was trained on: folders, image counts and their licences, style references."""
+    """What the model was trained on: folders, image counts and their licences, style references,
+    and the critic's negatives (other traditions' paintings: they shaped the model too)."""
     from huafeng.data.folders import find_images
 
     card: dict[str, Any] = {"root": str(cfg.data.root)}
-    for what, entries, label in (
-        ("content", cfg.data.content, None),
-        ("style", cfg.data.style_entries(), cfg.data.manifest_label),
-    ):
+    sets = [("content", cfg.data.content, None), ("style", cfg.data.style_entries(), cfg.data.manifest_label)]
+    if cfg.data.critic_negatives:
+        sets.append(("critic_negatives", cfg.data.critic_negatives, None))
+    for what, entries, label in sets:
         try:
             paths = find_images(cfg.data, entries, what=what, label_regex=label)
         except InputError:  # data moved since training: say so rather than fail the export

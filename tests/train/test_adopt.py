@@ -102,3 +102,29 @@ def test_adopt_card_keeps_the_gram_paintings_apart_from_the_critic_s_collection(
     only_first = {"content": card["data"]["content"], "style": {"entries": [str(paintings[0])]}}
     alone = adopt_card(dict(card, data=only_first), "t", "trad", data)
     assert out["descriptor"] == alone["descriptor"]  # from the Gram paintings, not the collection
+
+
+def test_adopt_card_names_and_licenses_the_critic_s_negatives(tmp_path: Path) -> None:
+    """Other traditions' paintings the critic called fake shaped the model too: the adopted card names
+    them relative to the data folder, carries their licences, and refuses a held-out one."""
+    data, photos, paintings = _data(tmp_path)
+    card = {
+        "data": {
+            "content": {"entries": [str(p) for p in photos]},
+            "style": {"entries": [str(paintings[0])]},
+            "critic_negatives": {"entries": [str(p) for p in paintings[1:]]},
+        },
+        "config": {"data": {"root": "/", "critic_negatives": [str(p) for p in paintings[1:]]}},
+    }
+    out = adopt_card(card, "trad_style", "trad", data)
+    rel = [p.relative_to(data).as_posix() for p in paintings[1:]]
+    assert out["data"]["critic_negatives"]["entries"] == out["config"]["data"]["critic_negatives"] == rel
+    assert out["data"]["critic_negatives"]["licences"] == {"painting licence": 1, "not in MANIFEST.csv": 1}
+    assert "not in MANIFEST.csv" in out["license"]
+    name = next(f"h{i}.jpg" for i in range(1000) if is_heldout(f"styles/other/h{i}.jpg"))
+    held = data / "styles" / "other" / name
+    held.parent.mkdir(parents=True)
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(held)
+    card["data"]["critic_negatives"] = {"entries": [str(held)]}
+    with pytest.raises(InputError, match="held-out"):
+        adopt_card(card, "x", "trad", data)

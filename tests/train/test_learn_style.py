@@ -268,3 +268,4 @@ def test_a_style_learns_with_the_projected_critic(painting: Path, styles_dir: Pa
     assert any(r.get("loss/adversarial") is not None and r.get("loss/d") is not None for r in rows)
     assert style.path.is_file() and style.card["config"]["model"]["discriminator"] == "projected"
     assert len(style.card["config"]["data"]["critic_negatives"]) == 4
+    assert style.card["data"]["critic_negatives"]["images"] == 4  # named and licensed in the card
