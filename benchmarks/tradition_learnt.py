@@ -171,11 +171,12 @@ def main() -> None:
 
 def paintings_of(style: str, data: Path) -> tuple[str, str, list[Path]]:
     """A shipped style's own training paintings (its card), for relearning it with ``learn-style``."""
+    from huafeng.imageio import list_images
     from huafeng.infer.styles import resolve_style
 
     info = resolve_style(style)
-    named = info.card["data"]["style"]["entries"]  # files, or a glob (great_wave: nst_wave*.jpg)
-    entries = [f for e in named for f in (sorted(data.glob(e)) if any(c in e for c in "*?[") else [data / e])]
+    # files, or a glob (great_wave: nst_wave*.jpg)
+    entries = list_images([data / e for e in info.card["data"]["style"]["entries"]])
     folder = str(info.card["tradition"])
     keep = set(training_files(data, f"styles/{folder}"))
     return style, folder, [p for p in entries if p in keep]
